@@ -1,0 +1,342 @@
+//! What each subcommand does.
+
+use crate::prompt::{self, Source};
+use crate::{Cli, CmdResult, Command, GroupCmd, ImportCmd, TokenCmd, UserCmd};
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde::Serialize;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use wicket_core::auth::{Authenticator, Backend, Verdict};
+use wicket_core::clock::{SharedClock, SystemClock};
+use wicket_core::config::{BackendConfig, Config, DEFAULT_CONFIG_PATH};
+use wicket_core::duration::{format_unix, parse_date, parse_duration, sanitize};
+use wicket_core::local::{LocalBackend, PasswordPolicy};
+use wicket_core::names::validate_name;
+use wicket_core::store::{AccountState, NewUser, Store, TokenInfo, User};
+use wicket_core::token;
+
+/// Everything a command needs.
+pub struct Ctx {
+    pub cfg: Config,
+    pub clock: SharedClock,
+}
+
+impl Ctx {
+    fn load(cli: &Cli) -> Result<Self> {
+        let mut cfg = match &cli.config {
+            Some(p) => Config::load(p)?,
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => Config::load(Path::new(DEFAULT_CONFIG_PATH))?,
+            None if cli.db.is_some() => Config::default(),
+            None => bail!("no config at {DEFAULT_CONFIG_PATH}; pass --config PATH or --db PATH"),
+        };
+        if let Some(db) = &cli.db {
+            cfg.store.path = db.clone();
+        }
+        Ok(Self { cfg, clock: Arc::new(SystemClock) })
+    }
+
+    pub fn store(&self) -> Result<Store> {
+        Ok(Store::open(&self.cfg.store.path, self.cfg.store.busy_timeout)?)
+    }
+
+    pub fn policy(&self) -> Result<PasswordPolicy> {
+        Ok(PasswordPolicy::from_config(&self.cfg)?)
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// `90d`, `2027-01-31`, `now` → Unix time.
+    fn when(&self, text: &str) -> Result<i64> {
+        if text == "now" {
+            return Ok(self.now());
+        }
+        if let Some(t) = parse_date(text) {
+            return Ok(t);
+        }
+        let d = parse_duration(text).map_err(|_| {
+            anyhow!("invalid time `{}`: use a duration (30d, 12h) or a date (2027-01-31)", sanitize(text))
+        })?;
+        let secs = i64::try_from(d.as_secs()).map_err(|_| anyhow!("duration too long"))?;
+        self.now().checked_add(secs).ok_or_else(|| anyhow!("duration too long"))
+    }
+}
+
+pub fn run(cli: Cli) -> CmdResult {
+    let ctx = Ctx::load(&cli)?;
+    match cli.command {
+        Command::User(c) => user(&ctx, c),
+        Command::Group(c) => group(&ctx, c),
+        Command::Token(c) => token_cmd(&ctx, c),
+        Command::Import(ImportCmd::Htpasswd { file }) => crate::import::htpasswd(&ctx, &file),
+        Command::Check { user, pw } => check(&ctx, &user, Source::from_flag(pw.password_stdin)),
+    }
+}
+
+fn ok() -> CmdResult {
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json<T: Serialize>(v: &T) -> CmdResult {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    ok()
+}
+
+fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
+    match cmd {
+        UserCmd::Add { name, pw, no_password, uid, gid, display_name, email, home, shell, expires } => {
+            validate_name(&name)?;
+            let expires_at = expires.as_deref().map(|w| ctx.when(w)).transpose()?;
+            for (what, v) in [("full name", &display_name), ("email", &email), ("home", &home), ("shell", &shell)] {
+                if v.as_deref().is_some_and(|s| s.chars().any(|c| c.is_control() || c == ':')) {
+                    bail!("{what} must not contain ':' or control characters");
+                }
+            }
+            let mut store = ctx.store()?;
+            // Refuse a duplicate before asking for a password.
+            if store.user_exists(&name)? {
+                bail!("user `{name}` already exists");
+            }
+            let record = if no_password {
+                None
+            } else {
+                let pw = prompt::new_password(Source::from_flag(pw.password_stdin), &name)?;
+                Some(ctx.policy()?.record(&name, &pw)?)
+            };
+            let new = NewUser { name, uid, gid, display_name, email, home, shell, expires_at };
+            let u = store.add_user(&new, &ctx.cfg.users, record.as_ref(), ctx.now())?;
+            eprintln!("added user {} (uid {}, gid {})", u.name, u.uid, u.gid);
+            ok()
+        }
+        UserCmd::Passwd { name, pw } => {
+            let mut store = ctx.store()?;
+            if !store.user_exists(&name)? {
+                bail!("no such user `{}`", sanitize(&name));
+            }
+            let pw = prompt::new_password(Source::from_flag(pw.password_stdin), &name)?;
+            let record = ctx.policy()?.record(&name, &pw)?;
+            store.set_password(&name, &record, ctx.now())?;
+            eprintln!("password of {name} changed");
+            ok()
+        }
+        UserCmd::Del { name } => {
+            ctx.store()?.delete_user(&name)?;
+            eprintln!("deleted user {name}");
+            ok()
+        }
+        UserCmd::Lock { name } => {
+            ctx.store()?.set_state(&name, AccountState::Locked, ctx.now())?;
+            eprintln!("locked {name}");
+            ok()
+        }
+        UserCmd::Unlock { name } => {
+            ctx.store()?.set_state(&name, AccountState::Active, ctx.now())?;
+            eprintln!("unlocked {name}");
+            ok()
+        }
+        UserCmd::Expire { name, when } => {
+            let at = if when == "never" { None } else { Some(ctx.when(&when)?) };
+            ctx.store()?.set_expiry(&name, at, ctx.now())?;
+            match at {
+                Some(t) => eprintln!("{name} expires {}", format_unix(t)),
+                None => eprintln!("{name} never expires"),
+            }
+            ok()
+        }
+        UserCmd::Show { name, json } => {
+            let store = ctx.store()?;
+            let u = store.get_user(&name)?.ok_or_else(|| anyhow!("no such user `{}`", sanitize(&name)))?;
+            if json.json {
+                return print_json(&UserView::new(&u));
+            }
+            print_user(&u, ctx.now());
+            ok()
+        }
+        UserCmd::List { json } => {
+            let users = ctx.store()?.list_users()?;
+            if json.json {
+                return print_json(&users.iter().map(UserView::new).collect::<Vec<_>>());
+            }
+            for u in &users {
+                let groups = if u.groups.is_empty() { "-".to_string() } else { u.groups.join(",") };
+                println!(
+                    "{:<20} {:>7} {:<8} {:<12} {}",
+                    u.name,
+                    u.uid,
+                    state_word(u, ctx.now()),
+                    u.hash_scheme(),
+                    groups
+                );
+            }
+            ok()
+        }
+    }
+}
+
+/// A user as shown by `--json`: the stored fields plus the hash scheme, never the hash.
+#[derive(Serialize)]
+struct UserView<'a> {
+    #[serde(flatten)]
+    user: &'a User,
+    password_scheme: &'static str,
+}
+
+impl<'a> UserView<'a> {
+    fn new(user: &'a User) -> Self {
+        Self { user, password_scheme: user.hash_scheme() }
+    }
+}
+
+fn state_word(u: &User, now: i64) -> &'static str {
+    if u.state == AccountState::Active && u.is_expired(now) { "expired" } else { u.state.as_str() }
+}
+
+fn print_user(u: &User, now: i64) {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let time = |t: Option<i64>| t.map(format_unix).unwrap_or_else(|| "-".into());
+    println!("name:       {}", u.name);
+    println!("uid:        {}", u.uid);
+    println!("gid:        {}", u.gid);
+    println!("full name:  {}", opt(&u.display_name));
+    println!("email:      {}", opt(&u.email));
+    println!("home:       {}", u.home);
+    println!("shell:      {}", u.shell);
+    println!("state:      {}", state_word(u, now));
+    println!("expires:    {}", time(u.expires_at));
+    println!("password:   {} (changed {})", u.hash_scheme(), time(u.password_changed_at));
+    println!("groups:     {}", if u.groups.is_empty() { "-".into() } else { u.groups.join(", ") });
+    println!("created:    {}", format_unix(u.created_at));
+}
+
+fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
+    match cmd {
+        GroupCmd::Add { name, gid } => {
+            validate_name(&name)?;
+            let g = ctx.store()?.add_group(&name, gid, &ctx.cfg.users, ctx.now())?;
+            eprintln!("added group {} (gid {})", g.name, g.gid);
+        }
+        GroupCmd::Del { name } => {
+            ctx.store()?.delete_group(&name)?;
+            eprintln!("deleted group {name}");
+        }
+        GroupCmd::List { json } => {
+            let groups = ctx.store()?.list_groups()?;
+            if json.json {
+                return print_json(&groups);
+            }
+            for g in groups {
+                println!("{:<20} {:>7} {}", g.name, g.gid, g.members.join(","));
+            }
+        }
+        GroupCmd::AddMember { group, user } => {
+            if ctx.store()?.add_member(&user, &group)? {
+                eprintln!("added {user} to {group}");
+            } else {
+                eprintln!("{user} already is a member of {group}");
+            }
+        }
+        GroupCmd::RemoveMember { group, user } => {
+            if ctx.store()?.remove_member(&user, &group)? {
+                eprintln!("removed {user} from {group}");
+            } else {
+                bail!("`{}` is not a member of `{}`", sanitize(&user), sanitize(&group));
+            }
+        }
+    }
+    ok()
+}
+
+fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
+    match cmd {
+        TokenCmd::Create { user, name, expires, scopes } => {
+            if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                bail!("token name must be 1-64 characters without spaces or control characters");
+            }
+            for s in &scopes {
+                if s.is_empty() || !s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\') {
+                    bail!("invalid scope `{}` (RFC 6750 scope tokens: printable ASCII, no quotes)", sanitize(s));
+                }
+            }
+            let expires_at = expires.as_deref().map(|w| ctx.when(w)).transpose()?;
+            let secret = token::generate();
+            let hash = token::hash(secret.expose());
+            let info = ctx.store()?.add_token(&user, &name, &hash, &scopes, expires_at, ctx.now())?;
+            // The only time the token is ever shown.
+            println!("{}", secret.expose_str().unwrap_or_default());
+            let until = info.expires_at.map(format_unix).unwrap_or_else(|| "never".into());
+            eprintln!("token `{}` for {} created (expires: {until}); it is shown only once", info.name, info.owner);
+            ok()
+        }
+        TokenCmd::List { user, json } => {
+            let tokens = ctx.store()?.list_tokens(user.as_deref())?;
+            if json.json {
+                return print_json(&tokens);
+            }
+            for t in &tokens {
+                println!("{:<20} {:<20} {:<8} {}", t.owner, t.name, token_state(t, ctx.now()), token_times(t));
+            }
+            ok()
+        }
+        TokenCmd::Revoke { user, name } => {
+            ctx.store()?.revoke_token(&user, &name, ctx.now())?;
+            eprintln!("revoked token `{name}` of {user}");
+            ok()
+        }
+    }
+}
+
+fn token_state(t: &TokenInfo, now: i64) -> &'static str {
+    if t.revoked_at.is_some() {
+        "revoked"
+    } else if !t.is_usable(now) {
+        "expired"
+    } else {
+        "active"
+    }
+}
+
+fn token_times(t: &TokenInfo) -> String {
+    let f = |o: Option<i64>| o.map(format_unix).unwrap_or_else(|| "-".into());
+    format!("created {} expires {} last-used {}", format_unix(t.created_at), f(t.expires_at), f(t.last_used_at))
+}
+
+/// Builds the backend chain the daemon would use (only the backends this build knows).
+pub fn authenticator(ctx: &Ctx) -> Result<Authenticator> {
+    let policy = Arc::new(ctx.policy()?);
+    let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
+    for b in &ctx.cfg.backend {
+        match b {
+            BackendConfig::Local(_) => {
+                let local = LocalBackend::new(&ctx.cfg, policy.clone(), ctx.clock.clone())
+                    .context("while opening the local store")?;
+                backends.push(Arc::new(local));
+            }
+        }
+    }
+    Ok(Authenticator::new(backends))
+}
+
+fn check(ctx: &Ctx, user: &str, source: Source) -> CmdResult {
+    let chain = authenticator(ctx)?;
+    let pw = prompt::existing_password(source, user)?;
+    match chain.verify_password(user, &pw) {
+        Verdict::Accepted(id) => {
+            println!("accepted: {} (backend {})", id.name, id.backend);
+            ok()
+        }
+        Verdict::Rejected { reason, backend } => {
+            eprintln!("wicket: rejected: {} (backend {backend}: {})", sanitize(user), reason.as_str());
+            Ok(ExitCode::from(1))
+        }
+        Verdict::Unknown => {
+            eprintln!("wicket: rejected: {}: no backend knows this user", sanitize(user));
+            Ok(ExitCode::from(1))
+        }
+        Verdict::Unavailable(why) => {
+            eprintln!("wicket: unavailable: {why}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

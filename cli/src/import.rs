@@ -1,0 +1,65 @@
+//! `wicket import htpasswd FILE`: users from an Apache htpasswd file, their hashes kept as
+//! they are (and upgraded to argon2id on each user's next successful login). All imported
+//! users land in one transaction; lines that cannot be imported are reported and skipped.
+
+use crate::CmdResult;
+use crate::commands::Ctx;
+use anyhow::{Context, bail};
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+use wicket_core::duration::sanitize;
+use wicket_core::names::validate_name;
+use wicket_core::password::is_supported_hash;
+use wicket_core::store::{NewUser, PasswordRecord};
+
+pub fn htpasswd(ctx: &Ctx, file: &Path) -> CmdResult {
+    let shown = file.display().to_string();
+    let mut text = String::new();
+    if shown == "-" {
+        std::io::stdin().read_to_string(&mut text).context("while reading standard input")?;
+    } else {
+        std::fs::File::open(file)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .with_context(|| format!("while reading {shown}"))?;
+    }
+    let mut store = ctx.store()?;
+    let mut batch: Vec<(NewUser, Option<PasswordRecord>)> = Vec::new();
+    let mut skipped = 0usize;
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut skip = |why: String| {
+            eprintln!("warning: {shown}:{line_no}: {why}; skipped");
+            skipped += 1;
+        };
+        let Some((name, hash)) = line.split_once(':') else {
+            skip("not `user:hash`".into());
+            continue;
+        };
+        if let Err(e) = validate_name(name) {
+            skip(e.to_string());
+            continue;
+        }
+        // Never echo the hash: it is password-equivalent for weak formats.
+        if !is_supported_hash(hash) {
+            skip(format!("user `{name}`: unsupported hash format (DES crypt, plaintext or unknown)"));
+            continue;
+        }
+        if store.user_exists(name)? || batch.iter().any(|(u, _)| u.name == name) {
+            skip(format!("user `{}` already exists", sanitize(name)));
+            continue;
+        }
+        let new = NewUser { name: name.to_string(), ..NewUser::default() };
+        batch.push((new, Some(PasswordRecord { hash: hash.to_string(), ha1: Vec::new() })));
+    }
+    if batch.is_empty() && skipped == 0 {
+        bail!("{shown}: no users found");
+    }
+    store.add_users(&batch, &ctx.cfg.users, ctx.now())?;
+    println!("imported {}, skipped {skipped}", batch.len());
+    Ok(if batch.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,232 @@
+//! `wicket`: the admin CLI for Wicket's user store, in the spirit of `htpasswd`.
+//!
+//! Every command opens the store, does its work in one transaction and exits 0 (done),
+//! 1 (refused or failed, with one line on stderr) or 2 (usage).
+#![forbid(unsafe_code)]
+
+mod commands;
+mod import;
+mod prompt;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Manage Wicket users, groups and tokens.
+#[derive(Debug, Parser)]
+#[command(name = "wicket", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file [default: /etc/wicket/wicket.toml, if it exists].
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// SQLite database (overrides [store] path in the config).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add, change, lock and list users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Groups and memberships.
+    #[command(subcommand)]
+    Group(GroupCmd),
+    /// Bearer tokens for scripts.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Import users from another tool.
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Check a user's password through the backend chain (exit 0 if accepted).
+    Check {
+        /// User name.
+        user: String,
+        #[command(flatten)]
+        pw: PasswordArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct PasswordArgs {
+    /// Read the password from the first line of standard input instead of the terminal.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+struct JsonArg {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCmd {
+    /// Create a user (asks for a password unless --no-password).
+    Add {
+        /// Login name: [a-z_][a-z0-9_-]*, at most 32 characters.
+        name: String,
+        #[command(flatten)]
+        pw: PasswordArgs,
+        /// Create the user without a password (it cannot log in with one until `passwd`).
+        #[arg(long, conflicts_with = "password_stdin")]
+        no_password: bool,
+        /// Fixed uid (default: the lowest free one in [users] uid_min..uid_max).
+        #[arg(long)]
+        uid: Option<u32>,
+        /// Primary gid (default: a private group with the uid's number).
+        #[arg(long)]
+        gid: Option<u32>,
+        /// Full name.
+        #[arg(long = "full-name", value_name = "NAME")]
+        display_name: Option<String>,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Home directory (default from [users] home).
+        #[arg(long)]
+        home: Option<String>,
+        /// Login shell (default from [users] shell).
+        #[arg(long)]
+        shell: Option<String>,
+        /// Account expiry: a duration from now (90d) or a date (2027-01-31).
+        #[arg(long, value_name = "WHEN")]
+        expires: Option<String>,
+    },
+    /// Set a user's password.
+    Passwd {
+        /// User name.
+        name: String,
+        #[command(flatten)]
+        pw: PasswordArgs,
+    },
+    /// Delete a user with its tokens and memberships.
+    Del {
+        /// User name.
+        name: String,
+    },
+    /// Refuse every login of a user until `unlock`.
+    Lock {
+        /// User name.
+        name: String,
+    },
+    /// Allow a locked or disabled user again.
+    Unlock {
+        /// User name.
+        name: String,
+    },
+    /// Set (or clear with `never`) an account's expiry.
+    Expire {
+        /// User name.
+        name: String,
+        /// A duration from now (90d), a date (2027-01-31), `now`, or `never`.
+        when: String,
+    },
+    /// Show one user.
+    Show {
+        /// User name.
+        name: String,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        json: JsonArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GroupCmd {
+    /// Create a group.
+    Add {
+        /// Group name.
+        name: String,
+        /// Fixed gid (default: the lowest free id in the range).
+        #[arg(long)]
+        gid: Option<u32>,
+    },
+    /// Delete a group (members stay).
+    Del {
+        /// Group name.
+        name: String,
+    },
+    /// List groups with their members.
+    List {
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Add a user to a group.
+    AddMember {
+        /// Group name.
+        group: String,
+        /// User name.
+        user: String,
+    },
+    /// Remove a user from a group.
+    RemoveMember {
+        /// Group name.
+        group: String,
+        /// User name.
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCmd {
+    /// Create a token for a user and print it once.
+    Create {
+        /// Owner.
+        user: String,
+        /// A name to find it by later (unique per user).
+        #[arg(long)]
+        name: String,
+        /// Expiry: a duration from now (30d) or a date.
+        #[arg(long, value_name = "WHEN")]
+        expires: Option<String>,
+        /// A scope (repeatable).
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+    },
+    /// List tokens (never their values).
+    List {
+        /// Only this user's tokens.
+        user: Option<String>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Revoke a token.
+    Revoke {
+        /// Owner.
+        user: String,
+        /// Token name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCmd {
+    /// Import users from an htpasswd file (bcrypt, apr1, SHA-256/512-crypt, {SHA}, {SSHA}).
+    Htpasswd {
+        /// The file (`-` for standard input).
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wicket: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Re-exported for `commands`.
+pub(crate) type CmdResult = Result<ExitCode>;

@@ -1,0 +1,4 @@
+//! wicketd: the HTTP front of Wicket.
+#![forbid(unsafe_code)]
+
+pub mod digest;

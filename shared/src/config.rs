@@ -1,0 +1,431 @@
+//! `/etc/wicket/wicket.toml`: one file read by wicketd, the CLI and (for the socket path) the
+//! modules. [`Config::parse`] is pure; [`Config::load`] only reads the file. Every default
+//! lives in the `Default` impls below and nowhere else.
+
+use crate::duration::parse_duration;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Deserializer};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where the CLI and the daemon look when `--config` is not given.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/wicket/wicket.toml";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Listening addresses, realm, trusted proxies.
+    pub server: ServerConfig,
+    /// The SQLite user store.
+    pub store: StoreConfig,
+    /// HTTP schemes and their knobs.
+    pub http: HttpConfig,
+    /// Failure throttling.
+    pub throttle: ThrottleConfig,
+    /// Defaults for accounts created by `wicket user add`.
+    pub users: UsersConfig,
+    /// Password hashing parameters.
+    pub passwords: PasswordConfig,
+    /// The backend chain, tried in order.
+    pub backend: Vec<BackendConfig>,
+    /// Access rules for `/auth`, first match wins.
+    pub rule: Vec<RuleConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            store: StoreConfig::default(),
+            http: HttpConfig::default(),
+            throttle: ThrottleConfig::default(),
+            users: UsersConfig::default(),
+            passwords: PasswordConfig::default(),
+            backend: vec![BackendConfig::Local(LocalBackendConfig {})],
+            rule: Vec::new(),
+        }
+    }
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// HTTP listening address.
+    pub listen: SocketAddr,
+    /// Local socket for PAM and NSS.
+    pub socket: PathBuf,
+    /// Proxies whose `X-Original-*` / `X-Forwarded-*` headers are believed (CIDR list).
+    pub trusted_proxies: Vec<String>,
+    /// Realm for Basic and Digest challenges (Digest HA1 values are bound to it).
+    pub realm: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8089)),
+            socket: PathBuf::from("/run/wicket/wicketd.sock"),
+            trusted_proxies: vec!["127.0.0.1/32".into(), "::1/128".into()],
+            realm: "wicket".into(),
+        }
+    }
+}
+
+/// `[store]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// SQLite database file.
+    pub path: PathBuf,
+    /// How long a writer waits for another writer's lock.
+    #[serde(deserialize_with = "de_duration")]
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self { path: PathBuf::from("/var/lib/wicket/wicket.db"), busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// An HTTP authentication scheme, in challenge order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// RFC 7617.
+    Basic,
+    /// RFC 7616.
+    Digest,
+    /// RFC 6750.
+    Bearer,
+}
+
+/// A Digest hash algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+pub enum DigestAlgorithm {
+    /// `SHA-256`, the default.
+    #[serde(rename = "SHA-256")]
+    Sha256,
+    /// `MD5`, for old clients only.
+    #[serde(rename = "MD5")]
+    Md5,
+}
+
+impl DigestAlgorithm {
+    /// The token used in HTTP and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sha256 => "SHA-256",
+            Self::Md5 => "MD5",
+        }
+    }
+}
+
+/// `[http]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Offered schemes; the first is the preferred one (nginx forwards only the first challenge).
+    pub schemes: Vec<Scheme>,
+    /// Digest algorithms offered and stored (HA1 per algorithm).
+    pub digest_algorithms: Vec<DigestAlgorithm>,
+    /// Digest nonce lifetime.
+    #[serde(deserialize_with = "de_duration")]
+    pub nonce_lifetime: Duration,
+    /// How long a successful slow verification is remembered.
+    #[serde(deserialize_with = "de_duration")]
+    pub cache_ttl: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            schemes: vec![Scheme::Basic, Scheme::Digest, Scheme::Bearer],
+            digest_algorithms: vec![DigestAlgorithm::Sha256],
+            nonce_lifetime: Duration::from_secs(300),
+            cache_ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+/// `[throttle]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThrottleConfig {
+    /// Delay added after the 1st, 2nd, … failure (the last repeats).
+    #[serde(deserialize_with = "de_durations")]
+    pub delays: Vec<Duration>,
+    /// Failures within `window` that trigger a lockout.
+    pub max_failures: u32,
+    /// Counting window.
+    #[serde(deserialize_with = "de_duration")]
+    pub window: Duration,
+    /// Lockout length.
+    #[serde(deserialize_with = "de_duration")]
+    pub lockout: Duration,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        Self {
+            delays: vec![Duration::from_secs(1), Duration::from_secs(1), Duration::from_secs(5)],
+            max_failures: 5,
+            window: Duration::from_secs(300),
+            lockout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// `[users]`: defaults for accounts that `wicket user add` creates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UsersConfig {
+    /// First uid/gid Wicket allocates.
+    pub uid_min: u32,
+    /// Last uid/gid Wicket allocates.
+    pub uid_max: u32,
+    /// Home directory; `{user}` is replaced by the name.
+    pub home: String,
+    /// Login shell.
+    pub shell: String,
+}
+
+impl Default for UsersConfig {
+    fn default() -> Self {
+        Self { uid_min: 200_000, uid_max: 299_999, home: "/home/{user}".into(), shell: "/bin/bash".into() }
+    }
+}
+
+/// `[passwords]`: argon2id parameters for new hashes. Stored hashes with other parameters
+/// are rehashed on the next successful login.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordConfig {
+    /// Memory in KiB (OWASP minimum 19456).
+    pub argon2_memory_kib: u32,
+    /// Passes (OWASP minimum 2).
+    pub argon2_iterations: u32,
+    /// Lanes.
+    pub argon2_parallelism: u32,
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        Self { argon2_memory_kib: 19_456, argon2_iterations: 2, argon2_parallelism: 1 }
+    }
+}
+
+/// One `[[backend]]` block.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum BackendConfig {
+    /// Wicket's own SQLite store.
+    Local(LocalBackendConfig),
+}
+
+/// `kind = "local"` has no options of its own (the store is `[store]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalBackendConfig {}
+
+/// What a matching rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// Allow without credentials.
+    Bypass,
+    /// Require a valid identity (and one of `groups`, if given).
+    Authenticated,
+    /// Refuse (403).
+    Deny,
+}
+
+/// One `[[rule]]` block for `/auth`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// Exact host (case-insensitive, port ignored); absent = any.
+    pub host: Option<String>,
+    /// Regex on the path (without query); absent = any.
+    pub path: Option<String>,
+    /// Methods; absent or empty = any.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Client networks (CIDR); absent or empty = any.
+    #[serde(default)]
+    pub networks: Vec<String>,
+    /// What to do.
+    pub policy: Policy,
+    /// Any-of group requirement for `authenticated`.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+fn de_duration<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Duration, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s).map_err(serde::de::Error::custom)
+}
+
+fn de_durations<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<Duration>, D::Error> {
+    let v = Vec::<String>::deserialize(d)?;
+    v.iter().map(|s| parse_duration(s).map_err(serde::de::Error::custom)).collect()
+}
+
+impl Config {
+    /// Parses TOML text. `origin` names the source in errors (a path or `<inline>`).
+    pub fn parse_named(text: &str, origin: &str) -> Result<Self> {
+        let cfg: Config = toml::from_str(text)
+            .map_err(|e| Error::Config { path: origin.to_string(), message: describe_toml_error(text, &e) })?;
+        cfg.validate().map_err(|message| Error::Config { path: origin.to_string(), message })?;
+        Ok(cfg)
+    }
+
+    /// Parses TOML text (pure; errors name `<inline>`).
+    pub fn parse(text: &str) -> Result<Self> {
+        Self::parse_named(text, "<inline>")
+    }
+
+    /// Reads and parses a file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+            path: path.display().to_string(),
+            message: match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "no such file (pass --config PATH, or --db PATH to use only a database)".into()
+                }
+                _ => e.to_string(),
+            },
+        })?;
+        Self::parse_named(&text, &path.display().to_string())
+    }
+
+    /// Checks relations between keys that serde cannot.
+    fn validate(&self) -> std::result::Result<(), String> {
+        let u = &self.users;
+        if u.uid_min == 0 || u.uid_min > u.uid_max {
+            return Err(format!("users.uid_min ({}) must be > 0 and <= users.uid_max ({})", u.uid_min, u.uid_max));
+        }
+        let p = &self.passwords;
+        if p.argon2_memory_kib < 19_456 || p.argon2_iterations < 2 || p.argon2_parallelism == 0 {
+            return Err("passwords: argon2 parameters below the OWASP minimum (argon2_memory_kib >= 19456, argon2_iterations >= 2, argon2_parallelism >= 1)".into());
+        }
+        if self.http.schemes.is_empty() {
+            return Err("http.schemes must name at least one scheme".into());
+        }
+        if self.http.schemes.contains(&Scheme::Digest) && self.http.digest_algorithms.is_empty() {
+            return Err("http.digest_algorithms must not be empty when digest is offered".into());
+        }
+        if self.server.realm.is_empty() || self.server.realm.chars().any(|c| c.is_control() || c == '"' || c == '\\') {
+            return Err("server.realm must be non-empty without quotes, backslashes or control characters".into());
+        }
+        if self.throttle.delays.is_empty() {
+            return Err("throttle.delays must not be empty (use [\"0s\"] for no delay)".into());
+        }
+        if self.backend.is_empty() {
+            return Err("at least one [[backend]] is required".into());
+        }
+        Ok(())
+    }
+}
+
+/// Turns toml's multi-line report into one line naming the line number and key, without
+/// echoing the value (it may be a password).
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().replace('\n', " ");
+    let Some(span) = e.span() else { return msg };
+    let start = span.start.min(text.len());
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    let key = line.split('=').next().unwrap_or("").trim();
+    let key_ok = !key.is_empty() && key.len() < 80 && line.contains('=');
+    if key_ok { format!("line {line_no}, key `{key}`: {msg}") } else { format!("line {line_no}: {msg}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = Config::parse("").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.server.listen.port(), 8089);
+        assert_eq!(c.server.realm, "wicket");
+        assert_eq!(c.http.schemes[0], Scheme::Basic);
+        assert_eq!(c.throttle.max_failures, 5);
+        assert_eq!(c.users.uid_min, 200_000);
+        assert_eq!(c.backend.len(), 1);
+    }
+
+    #[test]
+    fn design_sample_parses() {
+        let text = r#"
+[server]
+listen = "127.0.0.1:9000"
+socket = "/tmp/w.sock"
+trusted_proxies = ["127.0.0.1/32"]
+realm = "corp"
+[store]
+path = "/tmp/w.db"
+[http]
+schemes = ["digest", "basic"]
+digest_algorithms = ["SHA-256", "MD5"]
+nonce_lifetime = "120s"
+cache_ttl = "1m"
+[throttle]
+delays = ["1s", "2s"]
+max_failures = 3
+window = "10m"
+lockout = "1h"
+[[backend]]
+kind = "local"
+[[rule]]
+host = "app.example.org"
+path = "^/admin/"
+groups = ["admins"]
+policy = "authenticated"
+"#;
+        let c = Config::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.server.listen.port(), 9000);
+        assert_eq!(c.http.schemes, vec![Scheme::Digest, Scheme::Basic]);
+        assert_eq!(c.http.digest_algorithms, vec![DigestAlgorithm::Sha256, DigestAlgorithm::Md5]);
+        assert_eq!(c.http.nonce_lifetime, Duration::from_secs(120));
+        assert_eq!(c.throttle.lockout, Duration::from_secs(3600));
+        assert_eq!(c.rule[0].policy, Policy::Authenticated);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let e = Config::parse("[server]\nrealm = \"x\"\nlisten_on = \"1.2.3.4:5\"\n").err().map(|e| e.to_string());
+        let e = e.unwrap_or_default();
+        assert!(e.contains("line 3"), "{e}");
+        assert!(e.contains("listen_on"), "{e}");
+        assert!(e.contains("<inline>"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_refused_without_echoing_them() {
+        let e = Config::parse("[http]\nnonce_lifetime = \"s3cr3t\"\n").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("nonce_lifetime"), "{e}");
+        for bad in [
+            "[users]\nuid_min = 10\nuid_max = 5\n",
+            "[passwords]\nargon2_memory_kib = 1024\n",
+            "[http]\nschemes = []\n",
+            "[server]\nrealm = \"a\\\"b\"\n",
+            "[[backend]]\nkind = \"nosuch\"\n",
+            "[[backend]]\nkind = \"local\"\nextra = 1\n",
+            "backend = []\n",
+            "[server]\nlisten = \"not an address\"\n",
+        ] {
+            assert!(Config::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn load_missing_file_names_it() {
+        let e = Config::load(Path::new("/nonexistent/wicket.toml")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("/nonexistent/wicket.toml"), "{e}");
+    }
+}

@@ -1,0 +1,37 @@
+//! # wicket-core
+//!
+//! Everything in Wicket that *decides*, shared by the daemon (`wicketd`), the admin CLI
+//! (`wicket`) and — through the `client` feature only — the PAM and NSS modules.
+//!
+//! Data flows one way: a front (HTTP, local socket, CLI) turns a request into a credential,
+//! hands it to the [`auth::Authenticator`], which asks the throttle, then the backend chain
+//! (local SQLite store, LDAP, PAM) in config order, and returns a [`auth::Verdict`]. Fronts
+//! never look at password hashes themselves.
+//!
+//! With only the `client` feature this crate is the local-socket protocol and a blocking
+//! client: no SQLite, no argon2, no threads — safe to load into sshd or any process that
+//! calls `getpwnam`.
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod secret;
+
+pub mod duration;
+pub mod error;
+#[cfg(feature = "server")]
+pub mod password;
+
+#[cfg(feature = "server")]
+pub mod config;
+#[cfg(feature = "server")]
+pub mod names;
+#[cfg(feature = "server")]
+pub mod token;
+
+pub use error::{Error, Result};
+#[cfg(feature = "server")]
+pub mod auth;
+#[cfg(feature = "server")]
+pub mod local;
+#[cfg(feature = "server")]
+pub mod store;

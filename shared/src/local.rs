@@ -1,0 +1,190 @@
+//! The local backend: Wicket's own SQLite store, argon2id, tokens.
+
+use crate::auth::{Backend, BackendAnswer, Identity, Rejection};
+use crate::clock::SharedClock;
+use crate::config::{Config, DigestAlgorithm, Scheme};
+use crate::error::Result;
+use crate::password::{Hasher, PasswordCheck, digest_ha1, digest_userhash};
+use crate::secret::Secret;
+use crate::store::{AccountState, Ha1Entry, PasswordRecord, Store, User};
+use crate::token;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How passwords are turned into what the store keeps: the argon2id hash and, when Digest
+/// is offered, HA1 values for the realm and each configured algorithm.
+#[derive(Debug)]
+pub struct PasswordPolicy {
+    hasher: Hasher,
+    realm: String,
+    digest_algorithms: Vec<DigestAlgorithm>,
+}
+
+impl PasswordPolicy {
+    /// From the config's `[passwords]`, `server.realm` and `[http]`.
+    pub fn from_config(cfg: &Config) -> Result<Self> {
+        let digest_algorithms =
+            if cfg.http.schemes.contains(&Scheme::Digest) { cfg.http.digest_algorithms.clone() } else { Vec::new() };
+        Ok(Self { hasher: Hasher::new(&cfg.passwords)?, realm: cfg.server.realm.clone(), digest_algorithms })
+    }
+
+    /// The hasher.
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// Hashes a new password for `user` (refusing an empty one) with its Digest values.
+    pub fn record(&self, user: &str, password: &Secret) -> Result<PasswordRecord> {
+        let hash = self.hasher.hash(password)?;
+        let ha1 = self
+            .digest_algorithms
+            .iter()
+            .map(|&algorithm| Ha1Entry {
+                realm: self.realm.clone(),
+                algorithm,
+                ha1: digest_ha1(algorithm, user, &self.realm, password),
+                userhash: digest_userhash(algorithm, user, &self.realm),
+            })
+            .collect();
+        Ok(PasswordRecord { hash, ha1 })
+    }
+}
+
+/// `kind = "local"`.
+#[derive(Debug)]
+pub struct LocalBackend {
+    path: PathBuf,
+    busy_timeout: Duration,
+    policy: Arc<PasswordPolicy>,
+    clock: SharedClock,
+    pool: Mutex<Vec<Store>>,
+}
+
+/// Connections kept open for reuse.
+const POOL_SIZE: usize = 8;
+
+impl LocalBackend {
+    /// A backend over the configured store. Opens (and migrates) it once to fail early.
+    pub fn new(cfg: &Config, policy: Arc<PasswordPolicy>, clock: SharedClock) -> Result<Self> {
+        let store = Store::open(&cfg.store.path, cfg.store.busy_timeout)?;
+        Ok(Self {
+            path: cfg.store.path.clone(),
+            busy_timeout: cfg.store.busy_timeout,
+            policy,
+            clock,
+            pool: Mutex::new(vec![store]),
+        })
+    }
+
+    /// Runs `f` with a pooled connection.
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut store = match pooled {
+            Some(s) => s,
+            None => Store::open(&self.path, self.busy_timeout)?,
+        };
+        let out = f(&mut store);
+        let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < POOL_SIZE {
+            pool.push(store);
+        }
+        out
+    }
+
+    /// The password policy.
+    pub fn policy(&self) -> &PasswordPolicy {
+        &self.policy
+    }
+
+    /// Checks a bearer token: shape and checksum first (no database work for garbage),
+    /// then its hash, revocation, expiry and the owner's state.
+    pub fn verify_token(&self, presented: &Secret) -> BackendAnswer {
+        if !token::is_well_formed(presented.expose()) {
+            return BackendAnswer::Rejected(Rejection::BadCredentials);
+        }
+        let hash = token::hash(presented.expose());
+        let found = match self.with_store(|s| s.find_token(&hash)) {
+            Ok(f) => f,
+            Err(e) => return BackendAnswer::Unavailable(e.to_string()),
+        };
+        let Some((info, owner)) = found else { return BackendAnswer::Rejected(Rejection::BadCredentials) };
+        let now = self.clock.now();
+        if info.revoked_at.is_some() {
+            return BackendAnswer::Rejected(Rejection::TokenRevoked);
+        }
+        if !info.is_usable(now) {
+            return BackendAnswer::Rejected(Rejection::TokenExpired);
+        }
+        if let Some(r) = account_refusal(&owner, now) {
+            return BackendAnswer::Rejected(r);
+        }
+        let mut id = identity(&owner);
+        id.scopes = Some(info.scopes);
+        BackendAnswer::Accepted(id)
+    }
+}
+
+/// Why an account may not log in at `now`, if it may not.
+pub fn account_refusal(user: &User, now: i64) -> Option<Rejection> {
+    match user.state {
+        AccountState::Locked => Some(Rejection::Locked),
+        AccountState::Disabled => Some(Rejection::Disabled),
+        AccountState::Active if user.is_expired(now) => Some(Rejection::Expired),
+        AccountState::Active => None,
+    }
+}
+
+/// The identity of a stored user.
+pub fn identity(user: &User) -> Identity {
+    Identity {
+        name: user.name.clone(),
+        uid: Some(user.uid),
+        gid: Some(user.gid),
+        display_name: user.display_name.clone(),
+        email: user.email.clone(),
+        groups: user.groups.clone(),
+        backend: "local".into(),
+        scopes: None,
+    }
+}
+
+impl Backend for LocalBackend {
+    fn name(&self) -> &str {
+        "local"
+    }
+
+    fn verify_password(&self, user: &str, password: &Secret) -> BackendAnswer {
+        let hasher = self.policy.hasher();
+        let found = match self.with_store(|s| s.get_user(user)) {
+            Ok(u) => u,
+            Err(e) => {
+                hasher.dummy_verify(password);
+                return BackendAnswer::Unavailable(e.to_string());
+            }
+        };
+        let Some(u) = found else {
+            hasher.dummy_verify(password);
+            return BackendAnswer::Unknown;
+        };
+        let Some(stored) = u.password_hash.as_deref().filter(|_| !password.is_empty()) else {
+            hasher.dummy_verify(password);
+            return BackendAnswer::Rejected(Rejection::BadCredentials);
+        };
+        let PasswordCheck::Match { rehash } = hasher.verify(stored, password) else {
+            return BackendAnswer::Rejected(Rejection::BadCredentials);
+        };
+        // State is checked after the password so that locked or expired accounts cost the
+        // same time and reveal nothing to someone who does not know the password.
+        if let Some(r) = account_refusal(&u, self.clock.now()) {
+            return BackendAnswer::Rejected(r);
+        }
+        if rehash {
+            // Best effort: a failed upgrade leaves the old, still valid hash in place.
+            if let Ok(record) = self.policy.record(&u.name, password) {
+                let _ = self.with_store(|s| s.upgrade_password(&u.name, stored, &record));
+            }
+        }
+        BackendAnswer::Accepted(identity(&u))
+    }
+}

@@ -1,0 +1,86 @@
+//! Versioned migrations. `PRAGMA user_version` holds the number of the last one applied;
+//! each runs once, in order, inside the opening transaction. Never edit a released step:
+//! append a new one.
+
+/// The migration steps; index + 1 is the schema version each produces.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: users, digest HA1, groups, memberships, tokens, and a change counter.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) STRICT;
+INSERT INTO meta (key, value) VALUES ('generation', 0);
+
+CREATE TABLE users (
+    id                  INTEGER PRIMARY KEY,
+    name                TEXT NOT NULL UNIQUE,
+    uid                 INTEGER NOT NULL UNIQUE,
+    gid                 INTEGER NOT NULL,
+    display_name        TEXT,
+    email               TEXT,
+    home                TEXT NOT NULL,
+    shell               TEXT NOT NULL,
+    state               TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'locked', 'disabled')),
+    expires_at          INTEGER,
+    password_hash       TEXT,
+    password_changed_at INTEGER,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE digest_ha1 (
+    user_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    realm     TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    ha1       TEXT NOT NULL,
+    userhash  TEXT NOT NULL,
+    PRIMARY KEY (user_id, realm, algorithm)
+) STRICT;
+CREATE INDEX digest_ha1_userhash ON digest_ha1 (userhash);
+
+CREATE TABLE groups (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    gid        INTEGER NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE memberships (
+    user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, group_id)
+) STRICT;
+CREATE INDEX memberships_group ON memberships (group_id);
+
+CREATE TABLE tokens (
+    id           INTEGER PRIMARY KEY,
+    hash         TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    owner_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    scopes       TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    last_used_at INTEGER,
+    revoked_at   INTEGER,
+    UNIQUE (owner_id, name)
+) STRICT;
+
+-- Anything that can turn an accepted credential into a refused one bumps the generation,
+-- so wicketd's credential cache is invalidated at once, whichever process made the change.
+CREATE TRIGGER users_changed AFTER UPDATE OF name, uid, gid, state, expires_at, password_hash ON users
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER users_deleted AFTER DELETE ON users
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER groups_deleted AFTER DELETE ON groups
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER memberships_added AFTER INSERT ON memberships
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER memberships_removed AFTER DELETE ON memberships
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER tokens_revoked AFTER UPDATE OF revoked_at, expires_at ON tokens
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER tokens_deleted AFTER DELETE ON tokens
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+"#,
+];

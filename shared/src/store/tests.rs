@@ -1,0 +1,185 @@
+use super::*;
+use crate::config::UsersConfig;
+
+fn open_temp() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&dir.path().join("w.db"), Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+    (dir, store)
+}
+
+fn rec(hash: &str) -> PasswordRecord {
+    PasswordRecord {
+        hash: hash.into(),
+        ha1: vec![Ha1Entry {
+            realm: "r".into(),
+            algorithm: DigestAlgorithm::Sha256,
+            ha1: "aa".into(),
+            userhash: "uh".into(),
+        }],
+    }
+}
+
+fn new_user(name: &str) -> NewUser {
+    NewUser { name: name.into(), ..NewUser::default() }
+}
+
+#[test]
+fn migrates_an_empty_db_and_creates_it_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, store) = open_temp();
+    assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
+    assert_eq!(store.integrity_check().ok().as_deref(), Some("ok"));
+    let mode = std::fs::metadata(dir.path().join("w.db")).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+    assert_eq!(mode, 0o600);
+    drop(store);
+    // Reopening does not migrate again.
+    let again = Store::open(&dir.path().join("w.db"), Duration::from_secs(1)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.schema_version().ok(), Some(SCHEMA_VERSION));
+}
+
+#[test]
+fn a_corrupt_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = dir.path().join("bad.db");
+    std::fs::write(&p, vec![0x42u8; 8192]).unwrap_or_else(|e| panic!("{e}"));
+    let e = Store::open(&p, Duration::from_secs(1)).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("not a database"), "{e}");
+    assert_eq!(std::fs::read(&p).unwrap_or_default(), vec![0x42u8; 8192]);
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let (dir, store) = open_temp();
+    store.conn.execute_batch("PRAGMA user_version = 99").unwrap_or_else(|e| panic!("{e}"));
+    drop(store);
+    let e = Store::open(&dir.path().join("w.db"), Duration::from_secs(1)).err();
+    assert!(matches!(e, Some(Error::SchemaTooNew { found: 99, .. })));
+}
+
+#[test]
+fn users_get_ids_from_the_range_and_private_groups() {
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    let a = s.add_user(&new_user("alice"), &cfg, Some(&rec("h")), 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((a.uid, a.gid), (200_000, 200_000));
+    assert_eq!(a.home, "/home/alice");
+    let g = s.add_group("staff", None, &cfg, 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(g.gid, 200_001);
+    let b = s.add_user(&new_user("bob"), &cfg, None, 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(b.uid, 200_002);
+    assert!(matches!(s.add_user(&new_user("alice"), &cfg, None, 10), Err(Error::UserExists(_))));
+    assert!(matches!(
+        s.add_user(&NewUser { uid: Some(200_000), ..new_user("carol") }, &cfg, None, 10),
+        Err(Error::IdInUse(200_000))
+    ));
+    s.delete_user("alice").unwrap_or_else(|e| panic!("{e}"));
+    // The freed id is reused.
+    let c = s.add_user(&new_user("carol"), &cfg, None, 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.uid, 200_000);
+}
+
+#[test]
+fn a_full_range_is_an_error() {
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig { uid_min: 5000, uid_max: 5000, ..UsersConfig::default() };
+    s.add_user(&new_user("a"), &cfg, None, 1).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(s.add_user(&new_user("b"), &cfg, None, 1), Err(Error::NoFreeId { .. })));
+}
+
+#[test]
+fn generation_moves_on_security_relevant_changes() {
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, Some(&rec("h1")), 1).unwrap_or_else(|e| panic!("{e}"));
+    let g0 = s.generation().unwrap_or(-1);
+    s.set_state("alice", AccountState::Locked, 2).unwrap_or_else(|e| panic!("{e}"));
+    let g1 = s.generation().unwrap_or(-1);
+    assert!(g1 > g0);
+    s.set_password("alice", &rec("h2"), 3).unwrap_or_else(|e| panic!("{e}"));
+    let g2 = s.generation().unwrap_or(-1);
+    assert!(g2 > g1);
+    s.add_group("g", None, &cfg, 1).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.add_member("alice", "g").unwrap_or(false));
+    assert!(!s.add_member("alice", "g").unwrap_or(true));
+    let g3 = s.generation().unwrap_or(-1);
+    assert!(g3 > g2);
+    s.add_token("alice", "ci", "hash", &[], None, 1).unwrap_or_else(|e| panic!("{e}"));
+    s.touch_tokens(&[(1, 5)]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.generation().unwrap_or(-1), g3, "last_used updates do not flush caches");
+    s.revoke_token("alice", "ci", 6).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.generation().unwrap_or(-1) > g3);
+}
+
+#[test]
+fn passwords_and_ha1_are_replaced_together() {
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, Some(&rec("h1")), 1).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.get_ha1("alice", "r", DigestAlgorithm::Sha256).ok().flatten().as_deref(), Some("aa"));
+    assert_eq!(s.user_by_userhash("uh", "r", DigestAlgorithm::Sha256).ok().flatten().as_deref(), Some("alice"));
+    assert_eq!(s.get_ha1("alice", "r", DigestAlgorithm::Md5).ok().flatten(), None);
+    // An upgrade only applies while the old hash is still in place.
+    assert!(!s.upgrade_password("alice", "not-h1", &rec("h3")).unwrap_or(true));
+    assert!(s.upgrade_password("alice", "h1", &PasswordRecord { hash: "h3".into(), ha1: vec![] }).unwrap_or(false));
+    assert_eq!(s.get_ha1("alice", "r", DigestAlgorithm::Sha256).ok().flatten(), None);
+    let u = s.get_user("alice").ok().flatten();
+    assert_eq!(u.and_then(|u| u.password_hash).as_deref(), Some("h3"));
+    assert!(matches!(s.set_password("nobody", &rec("x"), 1), Err(Error::NoSuchUser(_))));
+}
+
+#[test]
+fn tokens_are_found_by_hash_and_revoked() {
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, None, 1).unwrap_or_else(|e| panic!("{e}"));
+    let t = s
+        .add_token("alice", "ci", "abc", &["read".into(), "write".into()], Some(100), 1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.scopes, vec!["read", "write"]);
+    assert!(t.is_usable(50));
+    assert!(!t.is_usable(100));
+    assert!(matches!(s.add_token("alice", "ci", "def", &[], None, 1), Err(Error::TokenExists { .. })));
+    assert!(matches!(s.add_token("bob", "ci", "def", &[], None, 1), Err(Error::NoSuchUser(_))));
+    let (found, owner) = s.find_token("abc").ok().flatten().unwrap_or_else(|| panic!("token not found"));
+    assert_eq!((found.name.as_str(), owner.name.as_str()), ("ci", "alice"));
+    s.revoke_token("alice", "ci", 7).unwrap_or_else(|e| panic!("{e}"));
+    let (found, _) = s.find_token("abc").ok().flatten().unwrap_or_else(|| panic!("token not found"));
+    assert!(!found.is_usable(8));
+    assert!(matches!(s.revoke_token("alice", "nope", 7), Err(Error::NoSuchToken { .. })));
+    assert_eq!(s.list_tokens(Some("alice")).map(|v| v.len()).unwrap_or(0), 1);
+    s.delete_user("alice").unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.find_token("abc").ok().flatten().is_none());
+}
+
+#[test]
+fn groups_and_memberships() {
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, None, 1).unwrap_or_else(|e| panic!("{e}"));
+    s.add_group("admins", Some(5000), &cfg, 1).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(s.add_group("admins", None, &cfg, 1), Err(Error::GroupExists(_))));
+    assert!(matches!(s.add_group("other", Some(5000), &cfg, 1), Err(Error::IdInUse(5000))));
+    assert!(matches!(s.add_member("bob", "admins"), Err(Error::NoSuchUser(_))));
+    assert!(matches!(s.add_member("alice", "nope"), Err(Error::NoSuchGroup(_))));
+    s.add_member("alice", "admins").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.get_user("alice").ok().flatten().map(|u| u.groups), Some(vec!["admins".to_string()]));
+    assert_eq!(s.get_group_by_gid(5000).ok().flatten().map(|g| g.members), Some(vec!["alice".to_string()]));
+    assert!(s.remove_member("alice", "admins").unwrap_or(false));
+    s.delete_group("admins").unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(s.delete_group("admins"), Err(Error::NoSuchGroup(_))));
+}
+
+#[test]
+fn a_refused_change_leaves_the_file_unchanged() {
+    let (dir, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, Some(&rec("h")), 1).unwrap_or_else(|e| panic!("{e}"));
+    drop(s);
+    let path = dir.path().join("w.db");
+    let before = std::fs::read(&path).unwrap_or_default();
+    let mut s = Store::open(&path, Duration::from_secs(1)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.add_user(&new_user("alice"), &cfg, None, 2).is_err());
+    assert!(s.delete_user("nobody").is_err());
+    drop(s);
+    assert_eq!(std::fs::read(&path).unwrap_or_default(), before);
+}

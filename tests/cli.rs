@@ -1,0 +1,273 @@
+//! The `wicket` admin CLI, as a new user would try it.
+
+use crate::support::{Env, bin, have, run, stderr};
+use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+use wicket_core::auth::BackendAnswer;
+use wicket_core::clock::SystemClock;
+use wicket_core::config::Config;
+use wicket_core::local::{LocalBackend, PasswordPolicy};
+use wicket_core::secret::Secret;
+
+fn db_bytes(env: &Env) -> Vec<u8> {
+    let mut all = std::fs::read(&env.db).unwrap_or_default();
+    for ext in ["-wal", "-journal"] {
+        let mut p = env.db.clone().into_os_string();
+        p.push(ext);
+        all.extend(std::fs::read(p).unwrap_or_default());
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn add_and_check_a_user() {
+    let env = Env::new();
+    env.add_user("alice", "s3cret-Plaintext");
+    assert!(env.check("alice", "s3cret-Plaintext"));
+    assert!(!env.check("alice", "wrong"));
+    assert!(!env.check("bob", "s3cret-Plaintext"));
+    let out = env.wicket(&["check", "alice", "--password-stdin"], "s3cret-Plaintext\n");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backend local"));
+    let mode = std::fs::metadata(&env.db).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+    assert_eq!(mode, 0o600, "the database must be private");
+    assert!(!contains(&db_bytes(&env), "s3cret-Plaintext"));
+    if have("sqlite3") {
+        let dump = run(std::path::Path::new("sqlite3"), &[env.db.to_str().unwrap_or_default(), ".dump"], "");
+        let dump = String::from_utf8_lossy(&dump.stdout);
+        assert!(dump.contains("$argon2id$v=19$m=19456,t=2,p=1$"), "{dump}");
+        assert!(!dump.contains("s3cret-Plaintext"));
+    }
+}
+
+#[test]
+fn show_and_list_as_json_never_reveal_hashes() {
+    let env = Env::new();
+    env.add_user("alice", "pw1");
+    env.ok(&["group", "add", "admins"], "");
+    env.ok(&["group", "add-member", "admins", "alice"], "");
+    let show = env.ok(&["user", "show", "alice", "--json"], "");
+    let v: serde_json::Value = serde_json::from_str(&show).unwrap_or_default();
+    assert_eq!(v["name"], "alice");
+    assert_eq!(v["uid"], 200_000);
+    assert_eq!(v["groups"][0], "admins");
+    assert_eq!(v["password_scheme"], "argon2id");
+    assert!(!show.contains("$argon2"));
+    let list = env.ok(&["user", "list", "--json"], "");
+    let v: serde_json::Value = serde_json::from_str(&list).unwrap_or_default();
+    assert_eq!(v.as_array().map(Vec::len), Some(1));
+    let groups = env.ok(&["group", "list", "--json"], "");
+    assert!(groups.contains("\"alice\""));
+    assert!(env.ok(&["user", "list"], "").contains("alice"));
+}
+
+#[test]
+fn htpasswd_imports_verify_and_upgrade() {
+    if !have("htpasswd") {
+        panic!("htpasswd (apache2-utils) is required; .ci/run installs it");
+    }
+    let env = Env::new();
+    let file = env.dir.path().join("htpasswd");
+    let ht = |flag: &str, user: &str, pw: &str| {
+        let args = if flag.is_empty() { vec!["-nb", user, pw] } else { vec!["-nb", flag, user, pw] };
+        let out = run(std::path::Path::new("htpasswd"), &args, "");
+        assert!(out.status.success(), "htpasswd {flag}: {}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let mut lines = vec![
+        ht("-B", "bcrypt", "pw-bcrypt"),
+        ht("-m", "apr", "pw-apr1"),
+        ht("-2", "shatwo", "pw-sha256"),
+        ht("-5", "shafive", "pw-sha512"),
+        ht("-s", "shaone", "pw-sha1"),
+        ht("-d", "descrypt", "pw-des"),
+    ];
+    lines.push("not a valid line".into());
+    lines.push("# comment".into());
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = env.wicket(&["import", "htpasswd", file.to_str().unwrap_or_default()], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "imported 5, skipped 2");
+    let err = stderr(&out);
+    assert!(err.contains(":6:") && err.contains("descrypt"), "{err}");
+    assert!(err.contains(":7:"), "{err}");
+    for (user, pw, scheme) in [
+        ("bcrypt", "pw-bcrypt", "bcrypt"),
+        ("apr", "pw-apr1", "apr1"),
+        ("shatwo", "pw-sha256", "sha256-crypt"),
+        ("shafive", "pw-sha512", "sha512-crypt"),
+        ("shaone", "pw-sha1", "sha1"),
+    ] {
+        let show = || -> String {
+            let v: serde_json::Value =
+                serde_json::from_str(&env.ok(&["user", "show", user, "--json"], "")).unwrap_or_default();
+            v["password_scheme"].as_str().unwrap_or_default().to_string()
+        };
+        assert_eq!(show(), scheme);
+        assert!(!env.check(user, "wrong"), "{user} accepted a wrong password");
+        assert_eq!(show(), scheme, "a failed check must not upgrade");
+        assert!(env.check(user, pw), "{user} did not verify");
+        assert_eq!(show(), "argon2id", "{user} was not upgraded");
+        assert!(env.check(user, pw), "{user} did not verify after the upgrade");
+    }
+    // Importing again skips everyone, changes nothing, and says so.
+    let before = db_bytes(&env);
+    let again = env.wicket(&["import", "htpasswd", file.to_str().unwrap_or_default()], "");
+    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), "imported 0, skipped 7");
+    assert!(!again.status.success());
+    assert_eq!(db_bytes(&env), before);
+}
+
+fn backend(env: &Env) -> LocalBackend {
+    let mut cfg = Config::default();
+    cfg.store.path = env.db.clone();
+    let policy = Arc::new(PasswordPolicy::from_config(&cfg).unwrap_or_else(|e| panic!("{e}")));
+    LocalBackend::new(&cfg, policy, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn tokens_are_shown_once_stored_hashed_and_revocable() {
+    let env = Env::new();
+    env.add_user("alice", "pw");
+    let out = env.wicket(&["token", "create", "alice", "--name", "ci", "--expires", "30d", "--scope", "read"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(token.starts_with("wkt_") && token.len() == 32, "{token}");
+    assert!(!contains(&db_bytes(&env), &token));
+    let list = env.ok(&["token", "list", "--json"], "");
+    assert!(!list.contains(&token) && list.contains("\"ci\"") && list.contains("\"read\""), "{list}");
+    let b = backend(&env);
+    let ok = b.verify_token(&Secret::from(token.as_str()));
+    assert!(
+        matches!(&ok, BackendAnswer::Accepted(id) if id.name == "alice" && id.scopes == Some(vec!["read".into()])),
+        "{ok:?}"
+    );
+    // A typo fails the checksum; nothing is looked up.
+    let mut typo = token.clone().into_bytes();
+    typo[8] = if typo[8] == b'x' { b'y' } else { b'x' };
+    assert!(matches!(b.verify_token(&Secret::new(typo)), BackendAnswer::Rejected(_)));
+    env.ok(&["token", "revoke", "alice", "ci"], "");
+    assert!(matches!(b.verify_token(&Secret::from(token.as_str())), BackendAnswer::Rejected(_)));
+    assert!(env.ok(&["token", "list"], "").contains("revoked"));
+    // Locked owners' tokens stop working too.
+    let out = env.ok(&["token", "create", "alice", "--name", "ci2"], "");
+    let t2 = Secret::from(out.trim());
+    assert!(matches!(b.verify_token(&t2), BackendAnswer::Accepted(_)));
+    env.ok(&["user", "lock", "alice"], "");
+    assert!(matches!(b.verify_token(&t2), BackendAnswer::Rejected(_)));
+}
+
+#[test]
+fn locked_and_expired_users_never_verify() {
+    let env = Env::new();
+    env.add_user("alice", "pw");
+    env.ok(&["user", "lock", "alice"], "");
+    assert!(!env.check("alice", "pw"));
+    env.ok(&["user", "unlock", "alice"], "");
+    assert!(env.check("alice", "pw"));
+    env.ok(&["user", "expire", "alice", "now"], "");
+    assert!(!env.check("alice", "pw"));
+    assert!(env.ok(&["user", "show", "alice"], "").contains("expired"));
+    env.ok(&["user", "expire", "alice", "never"], "");
+    assert!(env.check("alice", "pw"));
+    env.ok(&["user", "add", "bob", "--password-stdin", "--expires", "2001-01-01"], "pw\n");
+    assert!(!env.check("bob", "pw"));
+    env.ok(&["user", "passwd", "alice", "--password-stdin"], "new\n");
+    assert!(!env.check("alice", "pw"));
+    assert!(env.check("alice", "new"));
+}
+
+#[test]
+fn bad_input_is_one_clear_line_and_changes_nothing() {
+    let env = Env::new();
+    env.add_user("alice", "pw");
+    env.ok(&["group", "add", "staff"], "");
+    let cfg_unknown = env.dir.path().join("bad.toml");
+    std::fs::write(&cfg_unknown, "[server]\nrealm = \"x\"\nbogus_key = 1\n").unwrap_or_else(|e| panic!("{e}"));
+    let before = db_bytes(&env);
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (vec!["user", "add", "alice", "--password-stdin"], "pw\n", "already exists"),
+        (vec!["user", "add", "Bad Name", "--password-stdin"], "pw\n", "invalid name"),
+        (vec!["user", "add", "carol", "--password-stdin"], "\n", "empty password"),
+        (vec!["user", "add", "carol", "--password-stdin", "--expires", "someday"], "pw\n", "invalid time"),
+        (vec!["user", "passwd", "nobody", "--password-stdin"], "pw\n", "no such user"),
+        (vec!["user", "del", "nobody"], "", "no such user"),
+        (vec!["user", "lock", "nobody"], "", "no such user"),
+        (vec!["group", "add-member", "nogroup", "alice"], "", "no such group"),
+        (vec!["group", "add-member", "staff", "nobody"], "", "no such user"),
+        (vec!["group", "add", "staff"], "", "already exists"),
+        (vec!["group", "del", "nogroup"], "", "no such group"),
+        (vec!["token", "create", "nobody", "--name", "x"], "", "no such user"),
+        (vec!["token", "revoke", "alice", "nope"], "", "no token named"),
+        (vec!["--config", "/nonexistent/wicket.toml", "user", "list"], "", "no such file"),
+        (vec!["--config", cfg_unknown.to_str().unwrap_or_default(), "user", "list"], "", "bogus_key"),
+    ];
+    for (args, stdin, expect) in cases {
+        let out = env.wicket(&args, stdin);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(expect), "{args:?}: expected `{expect}` in {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: more than one line: {err}");
+        assert_eq!(db_bytes(&env), before, "{args:?} changed the database");
+    }
+    // Usage errors exit 2.
+    assert_eq!(env.wicket(&["user", "frobnicate"], "").status.code(), Some(2));
+    // Passwords are never taken from argv.
+    assert_eq!(env.wicket(&["user", "add", "dave", "--password", "pw"], "").status.code(), Some(2));
+}
+
+#[test]
+fn corrupt_and_unreadable_databases_are_refused() {
+    let env = Env::new();
+    std::fs::write(&env.db, vec![7u8; 4096]).unwrap_or_else(|e| panic!("{e}"));
+    let out = env.wicket(&["user", "list"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not a database"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&env.db).unwrap_or_default(), vec![7u8; 4096]);
+    let dir = Env::new();
+    let out = run(&bin("wicket"), &["--db", "/proc/self/nope/x.db", "user", "list"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).trim().lines().count(), 1);
+    drop(dir);
+}
+
+#[test]
+fn parallel_adds_do_not_corrupt_the_store() {
+    let env = Env::new();
+    env.ok(&["user", "list"], "");
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let db = env.db.clone();
+            std::thread::spawn(move || {
+                let name = format!("user{i}");
+                run(
+                    &bin("wicket"),
+                    &["--db", db.to_str().unwrap_or_default(), "user", "add", &name, "--password-stdin"],
+                    "pw\n",
+                )
+            })
+        })
+        .collect();
+    let mut added = 0;
+    for c in children {
+        let out = c.join().unwrap_or_else(|_| panic!("thread panicked"));
+        if out.status.success() {
+            added += 1;
+        } else {
+            assert!(stderr(&out).contains("busy"), "{}", stderr(&out));
+        }
+    }
+    let list: serde_json::Value = serde_json::from_str(&env.ok(&["user", "list", "--json"], "")).unwrap_or_default();
+    assert_eq!(list.as_array().map(Vec::len), Some(added));
+    assert_eq!(added, 8, "busy timeout should absorb 8 writers");
+    let mut uids: Vec<u64> = list.as_array().into_iter().flatten().filter_map(|u| u["uid"].as_u64()).collect();
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), 8, "uids must be unique");
+    let store =
+        wicket_core::store::Store::open(&env.db, std::time::Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.integrity_check().ok().as_deref(), Some("ok"));
+}

@@ -1,0 +1,7 @@
+//! Wicket's integration tests: one binary, the real `wicket` and `wicketd` executables,
+//! real clients and servers on loopback. Build the binaries first (`cargo build --workspace`);
+//! `.ci/run` does.
+
+mod support;
+
+mod cli;
