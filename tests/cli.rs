@@ -140,7 +140,7 @@ fn tokens_are_shown_once_stored_hashed_and_revocable() {
     let list = env.ok(&["token", "list", "--json"], "");
     assert!(!list.contains(&token) && list.contains("\"ci\"") && list.contains("\"read\""), "{list}");
     let b = backend(&env);
-    let ok = b.verify_token(&Secret::from(token.as_str()));
+    let ok = b.verify_token(&Secret::from(token.as_str())).0;
     assert!(
         matches!(&ok, BackendAnswer::Accepted(id) if id.name == "alice" && id.scopes == Some(vec!["read".into()])),
         "{ok:?}"
@@ -148,16 +148,16 @@ fn tokens_are_shown_once_stored_hashed_and_revocable() {
     // A typo fails the checksum; nothing is looked up.
     let mut typo = token.clone().into_bytes();
     typo[8] = if typo[8] == b'x' { b'y' } else { b'x' };
-    assert!(matches!(b.verify_token(&Secret::new(typo)), BackendAnswer::Rejected(_)));
+    assert!(matches!(b.verify_token(&Secret::new(typo)).0, BackendAnswer::Rejected(_)));
     env.ok(&["token", "revoke", "alice", "ci"], "");
-    assert!(matches!(b.verify_token(&Secret::from(token.as_str())), BackendAnswer::Rejected(_)));
+    assert!(matches!(b.verify_token(&Secret::from(token.as_str())).0, BackendAnswer::Rejected(_)));
     assert!(env.ok(&["token", "list"], "").contains("revoked"));
     // Locked owners' tokens stop working too.
     let out = env.ok(&["token", "create", "alice", "--name", "ci2"], "");
     let t2 = Secret::from(out.trim());
-    assert!(matches!(b.verify_token(&t2), BackendAnswer::Accepted(_)));
+    assert!(matches!(b.verify_token(&t2).0, BackendAnswer::Accepted(_)));
     env.ok(&["user", "lock", "alice"], "");
-    assert!(matches!(b.verify_token(&t2), BackendAnswer::Rejected(_)));
+    assert!(matches!(b.verify_token(&t2).0, BackendAnswer::Rejected(_)));
 }
 
 #[test]

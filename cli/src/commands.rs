@@ -7,11 +7,11 @@ use serde::Serialize;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use wicket_core::auth::{Authenticator, Backend, Verdict};
+use wicket_core::auth::Verdict;
 use wicket_core::clock::{SharedClock, SystemClock};
-use wicket_core::config::{BackendConfig, Config, DEFAULT_CONFIG_PATH};
+use wicket_core::config::{Config, DEFAULT_CONFIG_PATH};
 use wicket_core::duration::{format_unix, parse_date, parse_duration, sanitize};
-use wicket_core::local::{LocalBackend, PasswordPolicy};
+use wicket_core::local::PasswordPolicy;
 use wicket_core::names::validate_name;
 use wicket_core::store::{AccountState, NewUser, Store, TokenInfo, User};
 use wicket_core::token;
@@ -302,24 +302,8 @@ fn token_times(t: &TokenInfo) -> String {
     format!("created {} expires {} last-used {}", format_unix(t.created_at), f(t.expires_at), f(t.last_used_at))
 }
 
-/// Builds the backend chain the daemon would use (only the backends this build knows).
-pub fn authenticator(ctx: &Ctx) -> Result<Authenticator> {
-    let policy = Arc::new(ctx.policy()?);
-    let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
-    for b in &ctx.cfg.backend {
-        match b {
-            BackendConfig::Local(_) => {
-                let local = LocalBackend::new(&ctx.cfg, policy.clone(), ctx.clock.clone())
-                    .context("while opening the local store")?;
-                backends.push(Arc::new(local));
-            }
-        }
-    }
-    Ok(Authenticator::new(backends))
-}
-
 fn check(ctx: &Ctx, user: &str, source: Source) -> CmdResult {
-    let chain = authenticator(ctx)?;
+    let chain = wicket_core::chain::build(&ctx.cfg, ctx.clock.clone()).context("while opening the backends")?.authenticator;
     let pw = prompt::existing_password(source, user)?;
     match chain.verify_password(user, &pw) {
         Verdict::Accepted(id) => {

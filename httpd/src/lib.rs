@@ -1,4 +1,26 @@
-//! wicketd: the HTTP front of Wicket.
+//! # wicketd
+//!
+//! Wicket's daemon. One process answers every HTTP question about who someone is:
+//! Basic (RFC 7617), Digest (RFC 7616) and Bearer (RFC 6750) on `/whoami`, and the access
+//! check on `/auth` that nginx `auth_request` (and Traefik/Caddy forward-auth) calls before
+//! serving a protected location.
+//!
+//! Data flows: [`server`] accepts a connection (header limit, header-read timeout) and
+//! hands each request to [`handler::handle`], which works out the original target
+//! ([`target`]), applies the access rules ([`rules`]), parses the credentials
+//! ([`credentials`], [`digest`]) and asks `wicket-core` — throttle, credential cache,
+//! backend chain — on a blocking thread behind a semaphore, so argon2 never runs on the
+//! reactor. State lives in [`app::App`]; a SIGHUP builds a new [`app::Runtime`] and swaps it
+//! in whole.
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod credentials;
+pub mod demo;
 pub mod digest;
+pub mod handler;
+pub mod metrics;
+pub mod net;
+pub mod rules;
+pub mod server;
+pub mod target;

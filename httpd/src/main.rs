@@ -1,1 +1,125 @@
-fn main(){}
+//! `wicketd`: see the crate docs of `wicketd` (lib.rs) and wicketd(8).
+#![forbid(unsafe_code)]
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use wicket_core::clock::{SharedClock, SystemClock};
+use wicket_core::config::{Config, DEFAULT_CONFIG_PATH};
+use wicketd::app::{App, Runtime};
+
+/// Wicket's authentication daemon.
+#[derive(Debug, Parser)]
+#[command(name = "wicketd", version, about)]
+struct Args {
+    /// Configuration file.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_CONFIG_PATH)]
+    config: PathBuf,
+    /// Run on a throwaway store with a demo user, printing curl and nginx examples.
+    #[arg(long)]
+    demo: bool,
+    /// Listen here instead of [server] listen (with --demo: default 127.0.0.1:8089).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<SocketAddr>,
+    /// Check the configuration and exit.
+    #[arg(long)]
+    check_config: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wicketd: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WICKET_LOG").unwrap_or_else(|_| "info".into());
+    // Under systemd the journal adds its own timestamps.
+    let under_journal = std::env::var_os("JOURNAL_STREAM").is_some();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(true).with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    if under_journal { builder.without_time().init() } else { builder.init() }
+}
+
+fn run(args: Args) -> Result<()> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let demo_dir;
+    let (cfg, banner) = if args.demo {
+        demo_dir = tempfile::Builder::new().prefix("wicket-demo-").tempdir().context("while making the demo directory")?;
+        let listen = args.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8089)));
+        let demo = wicketd::demo::prepare(demo_dir.path(), listen)?;
+        let banner = wicketd::demo::banner(&demo);
+        (demo.cfg, Some(banner))
+    } else {
+        let mut cfg = Config::load(&args.config)?;
+        if let Some(l) = args.listen {
+            cfg.server.listen = l;
+        }
+        (cfg, None)
+    };
+    let runtime = Runtime::build(cfg.clone(), clock.clone())?;
+    if args.check_config {
+        println!("{}: ok", args.config.display());
+        return Ok(());
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("while starting the runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(cfg.server.listen)
+            .await
+            .with_context(|| format!("while binding {}", cfg.server.listen))?;
+        let app = App::new(runtime, clock.clone());
+        tracing::info!("listening on http://{}", listener.local_addr().unwrap_or(cfg.server.listen));
+        if let Some(b) = banner {
+            println!("{b}");
+        }
+        let reload_path = (!args.demo).then(|| args.config.clone());
+        let shutdown = signals(app.clone(), reload_path, clock);
+        wicketd::server::serve(app, listener, shutdown).await;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// Resolves on SIGTERM/SIGINT; reloads the config on SIGHUP.
+async fn signals(app: Arc<App>, config: Option<PathBuf>, clock: SharedClock) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
+    else {
+        tracing::error!("cannot install signal handlers");
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::select! {
+            _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); return; }
+            _ = int.recv() => { tracing::info!("SIGINT: shutting down"); return; }
+            _ = hup.recv() => {
+                let Some(path) = config.clone() else { tracing::info!("SIGHUP ignored in demo mode"); continue };
+                let clock = clock.clone();
+                let listen = app.runtime().cfg.server.listen;
+                let built = tokio::task::spawn_blocking(move || {
+                    Config::load(&path).map_err(anyhow::Error::from).and_then(|c| Runtime::build(c, clock))
+                }).await;
+                match built {
+                    Ok(Ok(next)) => {
+                        if next.cfg.server.listen != listen {
+                            tracing::warn!("server.listen changed: takes effect after a restart");
+                        }
+                        app.replace(next);
+                        tracing::info!("SIGHUP: configuration reloaded");
+                    }
+                    Ok(Err(e)) => tracing::error!("SIGHUP: new configuration refused, the old one keeps serving: {e:#}"),
+                    Err(e) => tracing::error!("SIGHUP: reload failed: {e}"),
+                }
+            }
+        }
+    }
+}

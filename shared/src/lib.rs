@@ -35,3 +35,9 @@ pub mod auth;
 pub mod local;
 #[cfg(feature = "server")]
 pub mod store;
+#[cfg(feature = "server")]
+pub mod cache;
+#[cfg(feature = "server")]
+pub mod throttle;
+#[cfg(feature = "server")]
+pub mod chain;

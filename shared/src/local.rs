@@ -98,30 +98,57 @@ impl LocalBackend {
     }
 
     /// Checks a bearer token: shape and checksum first (no database work for garbage),
-    /// then its hash, revocation, expiry and the owner's state.
-    pub fn verify_token(&self, presented: &Secret) -> BackendAnswer {
+    /// then its hash, revocation, expiry and the owner's state. Returns the token's row id
+    /// with an acceptance, so the caller can record its use.
+    pub fn verify_token(&self, presented: &Secret) -> (BackendAnswer, Option<i64>) {
         if !token::is_well_formed(presented.expose()) {
-            return BackendAnswer::Rejected(Rejection::BadCredentials);
+            return (BackendAnswer::Rejected(Rejection::BadCredentials), None);
         }
         let hash = token::hash(presented.expose());
         let found = match self.with_store(|s| s.find_token(&hash)) {
             Ok(f) => f,
-            Err(e) => return BackendAnswer::Unavailable(e.to_string()),
+            Err(e) => return (BackendAnswer::Unavailable(e.to_string()), None),
         };
-        let Some((info, owner)) = found else { return BackendAnswer::Rejected(Rejection::BadCredentials) };
+        let Some((info, owner)) = found else { return (BackendAnswer::Rejected(Rejection::BadCredentials), None) };
         let now = self.clock.now();
         if info.revoked_at.is_some() {
-            return BackendAnswer::Rejected(Rejection::TokenRevoked);
+            return (BackendAnswer::Rejected(Rejection::TokenRevoked), None);
         }
         if !info.is_usable(now) {
-            return BackendAnswer::Rejected(Rejection::TokenExpired);
+            return (BackendAnswer::Rejected(Rejection::TokenExpired), None);
         }
         if let Some(r) = account_refusal(&owner, now) {
-            return BackendAnswer::Rejected(r);
+            return (BackendAnswer::Rejected(r), None);
         }
         let mut id = identity(&owner);
         id.scopes = Some(info.scopes);
-        BackendAnswer::Accepted(id)
+        (BackendAnswer::Accepted(id), Some(info.id))
+    }
+
+    /// A user by name (for Digest, after the response verified).
+    pub fn user(&self, name: &str) -> Result<Option<User>> {
+        self.with_store(|s| s.get_user(name))
+    }
+
+    /// The stored HA1 for a user name (or, with `by_userhash`, a userhash) in the configured
+    /// realm: `(user name, HA1 hex)`.
+    pub fn digest_ha1(&self, who: &str, by_userhash: bool, algorithm: DigestAlgorithm) -> Result<Option<(String, Secret)>> {
+        let realm = self.policy.realm.clone();
+        self.with_store(|s| {
+            let name = if by_userhash { s.user_by_userhash(who, &realm, algorithm)? } else { Some(who.to_string()) };
+            let Some(name) = name else { return Ok(None) };
+            Ok(s.get_ha1(&name, &realm, algorithm)?.map(|h| (name, Secret::from_string(h))))
+        })
+    }
+
+    /// The store's change counter (see [`Store::generation`]).
+    pub fn generation(&self) -> Result<i64> {
+        self.with_store(|s| s.generation())
+    }
+
+    /// Records token uses in one transaction.
+    pub fn touch_tokens(&self, uses: &[(i64, i64)]) -> Result<()> {
+        self.with_store(|s| s.touch_tokens(uses))
     }
 }
 

@@ -367,6 +367,7 @@ fn verify_sha1(stored: &str, password: &[u8]) -> Result<bool, LegacyError> {
     Ok(computed.as_slice().ct_eq(&decoded).into())
 }
 
+/// Known vectors from real tools, and hostile inputs.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,122 @@
+//! The request being authorized. Behind a proxy, `/auth` is a subrequest: the real method,
+//! URI, host and client come from `X-Original-*` (nginx) or `X-Forwarded-*` (Traefik, Caddy,
+//! HAProxy) — believed only when the peer is a trusted proxy.
+
+use crate::net::{Cidr, any_contains};
+use hyper::header::{HOST, HeaderMap};
+use hyper::{Method, Uri};
+use std::net::{IpAddr, SocketAddr};
+
+/// The original request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Method, e.g. `GET`.
+    pub method: String,
+    /// Request target as the client sent it (path and query), e.g. `/app/x?y=1`.
+    pub uri: String,
+    /// Host without port, lowercase; empty when unknown.
+    pub host: String,
+    /// The client's address.
+    pub client: IpAddr,
+}
+
+impl Target {
+    /// The path part of `uri`.
+    pub fn path(&self) -> &str {
+        self.uri.split(['?', '#']).next().unwrap_or("")
+    }
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Works out the original request from a request that reached wicketd.
+pub fn original(method: &Method, uri: &Uri, headers: &HeaderMap, peer: SocketAddr, trusted: &[Cidr]) -> Target {
+    let own_uri = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
+    let own_host = header(headers, HOST.as_str()).unwrap_or("");
+    if !any_contains(trusted, &peer.ip()) {
+        return Target { method: method.as_str().to_string(), uri: own_uri, host: host_only(own_host), client: peer.ip() };
+    }
+    let method = header(headers, "x-original-method")
+        .or_else(|| header(headers, "x-forwarded-method"))
+        .unwrap_or(method.as_str())
+        .to_string();
+    let uri = header(headers, "x-original-uri")
+        .or_else(|| header(headers, "x-forwarded-uri"))
+        .map_or(own_uri, str::to_string);
+    let host = header(headers, "x-forwarded-host").or_else(|| header(headers, "x-original-host")).unwrap_or(own_host);
+    let client = client_ip(headers, trusted).unwrap_or(peer.ip());
+    Target { method, uri, host: host_only(host), client }
+}
+
+/// `X-Real-IP`, else the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+fn client_ip(headers: &HeaderMap, trusted: &[Cidr]) -> Option<IpAddr> {
+    if let Some(ip) = header(headers, "x-real-ip").and_then(|s| s.parse().ok()) {
+        return Some(ip);
+    }
+    let xff = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    let hops: Vec<IpAddr> = xff.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    hops.iter().rev().find(|ip| !any_contains(trusted, ip)).or(hops.first()).copied()
+}
+
+fn host_only(host: &str) -> String {
+    let h = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h)
+    };
+    h.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    fn trusted() -> Vec<Cidr> {
+        vec![Cidr::parse("127.0.0.1/32").unwrap_or_else(|e| panic!("{e}"))]
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn trusted_proxy_headers_are_used() {
+        let h = headers(&[
+            ("host", "127.0.0.1:8089"),
+            ("x-original-uri", "/app/page?x=1"),
+            ("x-original-method", "POST"),
+            ("x-forwarded-host", "App.Example.org:443"),
+            ("x-forwarded-for", "203.0.113.9, 127.0.0.1"),
+        ]);
+        let uri: Uri = "/auth".parse().unwrap_or_default();
+        let t = original(&Method::GET, &uri, &h, "127.0.0.1:5000".parse().unwrap_or_else(|e| panic!("{e}")), &trusted());
+        assert_eq!(t.method, "POST");
+        assert_eq!(t.uri, "/app/page?x=1");
+        assert_eq!(t.path(), "/app/page");
+        assert_eq!(t.host, "app.example.org");
+        assert_eq!(t.client, "203.0.113.9".parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0])));
+    }
+
+    #[test]
+    fn untrusted_peers_cannot_spoof() {
+        let h = headers(&[("host", "x"), ("x-original-uri", "/public"), ("x-real-ip", "10.0.0.1")]);
+        let uri: Uri = "/auth?group=a".parse().unwrap_or_default();
+        let t = original(&Method::GET, &uri, &h, "192.0.2.7:5000".parse().unwrap_or_else(|e| panic!("{e}")), &trusted());
+        assert_eq!(t.uri, "/auth?group=a");
+        assert_eq!(t.client.to_string(), "192.0.2.7");
+    }
+
+    #[test]
+    fn hosts_lose_ports() {
+        assert_eq!(host_only("Example.org:8080"), "example.org");
+        assert_eq!(host_only("[::1]:80"), "::1");
+        assert_eq!(host_only("example.org"), "example.org");
+    }
+}

@@ -1,0 +1,37 @@
+//! Builds the backend chain from `[[backend]]` blocks — the one place that knows which
+//! backend kinds exist, used by wicketd and by `wicket check`.
+
+use crate::auth::{Authenticator, Backend};
+use crate::clock::SharedClock;
+use crate::config::{BackendConfig, Config};
+use crate::error::Result;
+use crate::local::{LocalBackend, PasswordPolicy};
+use std::sync::Arc;
+
+/// The chain and, when configured, the local backend (tokens and Digest live there).
+#[derive(Debug, Clone)]
+pub struct Chain {
+    /// The backends in order.
+    pub authenticator: Authenticator,
+    /// The local backend, if one is configured.
+    pub local: Option<Arc<LocalBackend>>,
+    /// How passwords are hashed.
+    pub policy: Arc<PasswordPolicy>,
+}
+
+/// Opens every configured backend.
+pub fn build(cfg: &Config, clock: SharedClock) -> Result<Chain> {
+    let policy = Arc::new(PasswordPolicy::from_config(cfg)?);
+    let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
+    let mut local = None;
+    for b in &cfg.backend {
+        match b {
+            BackendConfig::Local(_) => {
+                let l = Arc::new(LocalBackend::new(cfg, policy.clone(), clock.clone())?);
+                local.get_or_insert_with(|| l.clone());
+                backends.push(l);
+            }
+        }
+    }
+    Ok(Chain { authenticator: Authenticator::new(backends), local, policy })
+}
