@@ -450,3 +450,7 @@ async fn bearer(app: &Arc<App>, rt: &Arc<Runtime>, token: Secret, t: &Target) ->
         }
     }
 }
+
+#[cfg(test)]
+#[path = "handler_tests.rs"]
+mod tests;
