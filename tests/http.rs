@@ -127,7 +127,8 @@ fn sighup_reloads_and_a_bad_config_keeps_the_old_one() {
     let mut w = Wicketd::start(&env, "");
     assert!(curl(&[&w.url("/auth")]).headers.contains("realm=\"wicket\""));
     let text = std::fs::read_to_string(&w.config).unwrap_or_default();
-    std::fs::write(&w.config, format!("{text}\n[http]\nschemes = [\"bearer\", \"basic\"]\n")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&w.config, format!("{text}\n[http]\nschemes = [\"bearer\", \"basic\"]\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
     w.signal("HUP");
     let mut first = String::new();
     for _ in 0..100 {

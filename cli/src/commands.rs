@@ -303,7 +303,8 @@ fn token_times(t: &TokenInfo) -> String {
 }
 
 fn check(ctx: &Ctx, user: &str, source: Source) -> CmdResult {
-    let chain = wicket_core::chain::build(&ctx.cfg, ctx.clock.clone()).context("while opening the backends")?.authenticator;
+    let chain =
+        wicket_core::chain::build(&ctx.cfg, ctx.clock.clone()).context("while opening the backends")?.authenticator;
     let pw = prompt::existing_password(source, user)?;
     match chain.verify_password(user, &pw) {
         Verdict::Accepted(id) => {

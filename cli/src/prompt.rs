@@ -74,7 +74,7 @@ fn read_stdin_line() -> Result<Secret> {
             bail!("the password is not valid UTF-8");
         }
     };
-    if pw.expose().iter().any(|&b| b == 0) {
+    if pw.expose().contains(&0) {
         bail!("the password contains a NUL byte");
     }
     Ok(pw)

@@ -55,7 +55,8 @@ impl Runtime {
     pub fn build(cfg: Config, clock: SharedClock) -> Result<Self> {
         let chain = chain::build(&cfg, clock.clone()).context("while opening the backends")?;
         let rules = compile(&cfg.rule).map_err(anyhow::Error::msg)?;
-        let trusted = parse_list(&cfg.server.trusted_proxies).map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?;
+        let trusted =
+            parse_list(&cfg.server.trusted_proxies).map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?;
         let digest = if cfg.http.schemes.contains(&Scheme::Digest) {
             let settings = DigestSettings {
                 realm: cfg.server.realm.clone(),

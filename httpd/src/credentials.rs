@@ -180,8 +180,14 @@ mod tests {
     #[test]
     fn basic_falls_back_to_latin1() {
         let p = parse(format!("Basic {}", b64(b"carol:p\xe4ssword")).as_bytes());
-        assert!(matches!(p, Presented::Basic { ref password, .. } if password.expose() == "pässword".as_bytes()), "{p:?}");
-        assert!(matches!(parse(format!("Basic {}", b64(b"\x85:pw")).as_bytes()), Presented::Malformed { .. }), "C1 control");
+        assert!(
+            matches!(p, Presented::Basic { ref password, .. } if password.expose() == "pässword".as_bytes()),
+            "{p:?}"
+        );
+        assert!(
+            matches!(parse(format!("Basic {}", b64(b"\x85:pw")).as_bytes()), Presented::Malformed { .. }),
+            "C1 control"
+        );
     }
 
     #[test]

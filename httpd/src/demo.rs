@@ -31,7 +31,12 @@ pub fn prepare(dir: &Path, listen: SocketAddr) -> Result<Demo> {
     let password = random_password();
     let policy = PasswordPolicy::from_config(&cfg)?;
     let record = policy.record("demo", &password)?;
-    let new = NewUser { name: "demo".into(), display_name: Some("Demo User".into()), email: Some("demo@example.org".into()), ..NewUser::default() };
+    let new = NewUser {
+        name: "demo".into(),
+        display_name: Some("Demo User".into()),
+        email: Some("demo@example.org".into()),
+        ..NewUser::default()
+    };
     let now = wicket_core::clock::Clock::now(&wicket_core::clock::SystemClock);
     store.add_user(&new, &cfg.users, Some(&record), now)?;
     store.add_group("demo", None, &cfg.users, now)?;

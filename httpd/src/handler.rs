@@ -32,9 +32,15 @@ pub type Body = Full<Bytes>;
 enum Outcome {
     Accepted(Identity),
     /// 401 with challenges; `stale` for Digest, `bearer_error` per RFC 6750.
-    Denied { stale: bool, bearer_error: Option<&'static str> },
+    Denied {
+        stale: bool,
+        bearer_error: Option<&'static str>,
+    },
     /// The request's credentials were unusable (400 on `/whoami`, 401 on `/auth`).
-    Malformed { why: &'static str, bearer: bool },
+    Malformed {
+        why: &'static str,
+        bearer: bool,
+    },
     /// Every backend that could decide is down.
     Unavailable,
 }
@@ -107,7 +113,10 @@ async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> 
                 if let Some(missing) = scopes_q.iter().find(|s| !have.contains(s)) {
                     audit(&target, &id.name, scheme, "insufficient_scope", &id.backend);
                     let mut r = text(StatusCode::FORBIDDEN, "insufficient scope\n");
-                    let v = format!("Bearer realm=\"{}\", error=\"insufficient_scope\", scope=\"{missing}\"", rt.cfg.server.realm);
+                    let v = format!(
+                        "Bearer realm=\"{}\", error=\"insufficient_scope\", scope=\"{missing}\"",
+                        rt.cfg.server.realm
+                    );
                     if let Ok(v) = HeaderValue::from_str(&v) {
                         r.headers_mut().insert(WWW_AUTHENTICATE, v);
                     }
@@ -271,11 +280,25 @@ async fn authenticate(app: &Arc<App>, rt: &Arc<Runtime>, presented: Presented, t
     }
 }
 
+/// Who tried, with what: the fields of a failure's audit line.
+struct Attempt<'a> {
+    target: &'a Target,
+    user: &'a str,
+    scheme: &'static str,
+}
+
 /// Failure bookkeeping shared by every scheme: count, log, then wait the throttle's delay.
-async fn fail(app: &Arc<App>, rt: &Arc<Runtime>, keys: &[String], t: &Target, user: &str, scheme: &'static str, outcome: &'static str, backend: &str) {
+async fn fail(
+    app: &Arc<App>,
+    rt: &Arc<Runtime>,
+    keys: &[String],
+    who: Attempt<'_>,
+    outcome: &'static str,
+    backend: &str,
+) {
     let delay = rt.throttle.record_failure(keys);
-    audit(t, user, scheme, outcome, backend);
-    app.metrics.decision(scheme, outcome);
+    audit(who.target, who.user, who.scheme, outcome, backend);
+    app.metrics.decision(who.scheme, outcome);
     if delay > Duration::ZERO {
         tokio::time::sleep(delay).await;
     }
@@ -327,11 +350,11 @@ async fn basic(app: &Arc<App>, rt: &Arc<Runtime>, user: String, password: Secret
             Outcome::Accepted(id)
         }
         Verdict::Rejected { reason, backend } => {
-            fail(app, rt, &keys, t, &user, "basic", reason.as_str(), &backend).await;
+            fail(app, rt, &keys, Attempt { target: t, user: &user, scheme: "basic" }, reason.as_str(), &backend).await;
             Outcome::Denied { stale: false, bearer_error: None }
         }
         Verdict::Unknown => {
-            fail(app, rt, &keys, t, &user, "basic", "unknown_user", "-").await;
+            fail(app, rt, &keys, Attempt { target: t, user: &user, scheme: "basic" }, "unknown_user", "-").await;
             Outcome::Denied { stale: false, bearer_error: None }
         }
         Verdict::Unavailable(why) => {
@@ -388,11 +411,12 @@ async fn digest(app: &Arc<App>, rt: &Arc<Runtime>, resp: DigestResponse, t: &Tar
         DigestOutcome::Ok { user: name } => {
             let Ok(user) = user else { return Outcome::Unavailable };
             let Some(user) = user else {
-                fail(app, rt, &keys, t, &name, "digest", "unknown_user", "local").await;
+                fail(app, rt, &keys, Attempt { target: t, user: &name, scheme: "digest" }, "unknown_user", "local")
+                    .await;
                 return Outcome::Denied { stale: false, bearer_error: None };
             };
             if let Some(r) = account_refusal(&user, now_fn.now()) {
-                fail(app, rt, &keys, t, &name, "digest", r.as_str(), "local").await;
+                fail(app, rt, &keys, Attempt { target: t, user: &name, scheme: "digest" }, r.as_str(), "local").await;
                 return Outcome::Denied { stale: false, bearer_error: None };
             }
             rt.throttle.record_success(&user_key(&name));
@@ -407,11 +431,12 @@ async fn digest(app: &Arc<App>, rt: &Arc<Runtime>, resp: DigestResponse, t: &Tar
         }
         DigestOutcome::Invalid(reason) => {
             tracing::debug!("digest refused: {reason}");
-            fail(app, rt, &keys, t, &claimed, "digest", "bad_credentials", "local").await;
+            fail(app, rt, &keys, Attempt { target: t, user: &claimed, scheme: "digest" }, "bad_credentials", "local")
+                .await;
             Outcome::Denied { stale: false, bearer_error: None }
         }
         DigestOutcome::UnknownUser => {
-            fail(app, rt, &keys, t, &claimed, "digest", "unknown_user", "-").await;
+            fail(app, rt, &keys, Attempt { target: t, user: &claimed, scheme: "digest" }, "unknown_user", "-").await;
             Outcome::Denied { stale: false, bearer_error: None }
         }
     }
@@ -437,11 +462,11 @@ async fn bearer(app: &Arc<App>, rt: &Arc<Runtime>, token: Secret, t: &Target) ->
             Outcome::Accepted(id)
         }
         BackendAnswer::Rejected(r) => {
-            fail(app, rt, &keys, t, "-", "bearer", r.as_str(), "local").await;
+            fail(app, rt, &keys, Attempt { target: t, user: "-", scheme: "bearer" }, r.as_str(), "local").await;
             invalid
         }
         BackendAnswer::Unknown => {
-            fail(app, rt, &keys, t, "-", "bearer", "unknown_token", "local").await;
+            fail(app, rt, &keys, Attempt { target: t, user: "-", scheme: "bearer" }, "unknown_token", "local").await;
             invalid
         }
         BackendAnswer::Unavailable(why) => {

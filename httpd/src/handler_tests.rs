@@ -114,7 +114,10 @@ async fn group_requirements_and_rules() {
     assert_eq!(get(&fx, "/auth?group=nope&group=admins", &[("authorization", &alice)]).await.status(), StatusCode::OK);
     let orig = |uri: &'static str| ("x-original-uri", uri.as_bytes());
     assert_eq!(get(&fx, "/auth", &[orig("/public/x")]).await.status(), StatusCode::OK);
-    assert_eq!(get(&fx, "/auth", &[orig("/closed/x"), ("authorization", &alice)]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&fx, "/auth", &[orig("/closed/x"), ("authorization", &alice)]).await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(get(&fx, "/auth", &[orig("/admin/x"), ("authorization", &bob)]).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(get(&fx, "/auth", &[orig("/admin/x"), ("authorization", &alice)]).await.status(), StatusCode::OK);
     assert_eq!(get(&fx, "/auth", &[orig("/admin/x")]).await.status(), StatusCode::UNAUTHORIZED);
@@ -171,7 +174,13 @@ async fn lockout_is_silent_and_ends() {
     fx.clock.advance(301);
     let r = get(&fx, "/auth", &[("authorization", &basic("alice", "pw-alice"))]).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let m = String::from_utf8_lossy(&http_body_util::BodyExt::collect(get(&fx, "/metrics", &[]).await.into_body()).await.map(|b| b.to_bytes()).unwrap_or_default()).into_owned();
+    let m = String::from_utf8_lossy(
+        &http_body_util::BodyExt::collect(get(&fx, "/metrics", &[]).await.into_body())
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default(),
+    )
+    .into_owned();
     assert!(m.contains("wicket_throttled_total 1"), "{m}");
 }
 
@@ -305,13 +314,18 @@ async fn md5_is_refused_unless_offered() {
     let policy = PasswordPolicy::from_config(&cfg).unwrap_or_else(|e| panic!("{e}"));
     let mut store = Store::open(&db, cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
     let rec = policy.record("alice", &Secret::from("pw-alice")).unwrap_or_else(|e| panic!("{e}"));
-    store.add_user(&NewUser { name: "alice".into(), ..NewUser::default() }, &cfg.users, Some(&rec), T0).unwrap_or_else(|e| panic!("{e}"));
+    store
+        .add_user(&NewUser { name: "alice".into(), ..NewUser::default() }, &cfg.users, Some(&rec), T0)
+        .unwrap_or_else(|e| panic!("{e}"));
     let app = App::new(Runtime::build(cfg, clock.clone()).unwrap_or_else(|e| panic!("{e:#}")), clock);
     let r = handle(app.clone(), peer(), req("/whoami", &[])).await;
     let ch = challenges(&r).into_iter().find(|c| c.starts_with("Digest")).unwrap_or_default();
     assert!(!challenges(&r).iter().any(|c| c.contains("MD5")));
     let m = digest_answer(&ch, Algorithm::Md5, "alice", "pw-alice", "GET", "/whoami", "00000001");
-    assert_eq!(handle(app.clone(), peer(), req("/whoami", &[("authorization", &m)])).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        handle(app.clone(), peer(), req("/whoami", &[("authorization", &m)])).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let s = digest_answer(&ch, Algorithm::Sha256, "alice", "pw-alice", "GET", "/whoami", "00000001");
     assert_eq!(handle(app, peer(), req("/whoami", &[("authorization", &s)])).await.status(), StatusCode::OK);
 }

@@ -45,7 +45,11 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("WICKET_LOG").unwrap_or_else(|_| "info".into());
     // Under systemd the journal adds its own timestamps.
     let under_journal = std::env::var_os("JOURNAL_STREAM").is_some();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(true).with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if under_journal { builder.without_time().init() } else { builder.init() }
 }
 
@@ -53,7 +57,8 @@ fn run(args: Args) -> Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
     let demo_dir;
     let (cfg, banner) = if args.demo {
-        demo_dir = tempfile::Builder::new().prefix("wicket-demo-").tempdir().context("while making the demo directory")?;
+        demo_dir =
+            tempfile::Builder::new().prefix("wicket-demo-").tempdir().context("while making the demo directory")?;
         let listen = args.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8089)));
         let demo = wicketd::demo::prepare(demo_dir.path(), listen)?;
         let banner = wicketd::demo::banner(&demo);

@@ -19,7 +19,9 @@ impl Cidr {
         let addr: IpAddr = a.trim().parse().map_err(|_| format!("`{text}` is not an IP network"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match p {
-            Some(p) => p.trim().parse::<u8>().ok().filter(|&n| n <= max).ok_or_else(|| format!("bad prefix in `{text}`"))?,
+            Some(p) => {
+                p.trim().parse::<u8>().ok().filter(|&n| n <= max).ok_or_else(|| format!("bad prefix in `{text}`"))?
+            }
             None => max,
         };
         Ok(Self { addr, prefix })

@@ -36,7 +36,12 @@ pub fn original(method: &Method, uri: &Uri, headers: &HeaderMap, peer: SocketAdd
     let own_uri = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
     let own_host = header(headers, HOST.as_str()).unwrap_or("");
     if !any_contains(trusted, &peer.ip()) {
-        return Target { method: method.as_str().to_string(), uri: own_uri, host: host_only(own_host), client: peer.ip() };
+        return Target {
+            method: method.as_str().to_string(),
+            uri: own_uri,
+            host: host_only(own_host),
+            client: peer.ip(),
+        };
     }
     let method = header(headers, "x-original-method")
         .or_else(|| header(headers, "x-forwarded-method"))
@@ -96,7 +101,8 @@ mod tests {
             ("x-forwarded-for", "203.0.113.9, 127.0.0.1"),
         ]);
         let uri: Uri = "/auth".parse().unwrap_or_default();
-        let t = original(&Method::GET, &uri, &h, "127.0.0.1:5000".parse().unwrap_or_else(|e| panic!("{e}")), &trusted());
+        let t =
+            original(&Method::GET, &uri, &h, "127.0.0.1:5000".parse().unwrap_or_else(|e| panic!("{e}")), &trusted());
         assert_eq!(t.method, "POST");
         assert_eq!(t.uri, "/app/page?x=1");
         assert_eq!(t.path(), "/app/page");
@@ -108,7 +114,8 @@ mod tests {
     fn untrusted_peers_cannot_spoof() {
         let h = headers(&[("host", "x"), ("x-original-uri", "/public"), ("x-real-ip", "10.0.0.1")]);
         let uri: Uri = "/auth?group=a".parse().unwrap_or_default();
-        let t = original(&Method::GET, &uri, &h, "192.0.2.7:5000".parse().unwrap_or_else(|e| panic!("{e}")), &trusted());
+        let t =
+            original(&Method::GET, &uri, &h, "192.0.2.7:5000".parse().unwrap_or_else(|e| panic!("{e}")), &trusted());
         assert_eq!(t.uri, "/auth?group=a");
         assert_eq!(t.client.to_string(), "192.0.2.7");
     }

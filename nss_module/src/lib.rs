@@ -1,0 +1,1 @@
+//! nss_wicket: the NSS module (built in a later issue).

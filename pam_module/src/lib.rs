@@ -1,0 +1,1 @@
+//! pam_wicket: the PAM module (built in a later issue).

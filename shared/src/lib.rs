@@ -32,12 +32,12 @@ pub use error::{Error, Result};
 #[cfg(feature = "server")]
 pub mod auth;
 #[cfg(feature = "server")]
+pub mod cache;
+#[cfg(feature = "server")]
+pub mod chain;
+#[cfg(feature = "server")]
 pub mod local;
 #[cfg(feature = "server")]
 pub mod store;
 #[cfg(feature = "server")]
-pub mod cache;
-#[cfg(feature = "server")]
 pub mod throttle;
-#[cfg(feature = "server")]
-pub mod chain;

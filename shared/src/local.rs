@@ -132,7 +132,12 @@ impl LocalBackend {
 
     /// The stored HA1 for a user name (or, with `by_userhash`, a userhash) in the configured
     /// realm: `(user name, HA1 hex)`.
-    pub fn digest_ha1(&self, who: &str, by_userhash: bool, algorithm: DigestAlgorithm) -> Result<Option<(String, Secret)>> {
+    pub fn digest_ha1(
+        &self,
+        who: &str,
+        by_userhash: bool,
+        algorithm: DigestAlgorithm,
+    ) -> Result<Option<(String, Secret)>> {
         let realm = self.policy.realm.clone();
         self.with_store(|s| {
             let name = if by_userhash { s.user_by_userhash(who, &realm, algorithm)? } else { Some(who.to_string()) };

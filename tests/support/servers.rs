@@ -74,7 +74,9 @@ impl Wicketd {
             .spawn()
             .unwrap_or_else(|e| panic!("spawn wicketd: {e}"));
         let me = Self { child, port, config, log };
-        wait_until("wicketd", || raw_status(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200);
+        wait_until("wicketd", || {
+            raw_status(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200
+        });
         me
     }
 
@@ -142,7 +144,8 @@ impl Nginx {
             .replace("@PREFIX@", &prefix.display().to_string());
         let conf_path = prefix.join("nginx.conf");
         std::fs::write(&conf_path, conf).unwrap_or_else(|e| panic!("{e}"));
-        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).exists()).unwrap_or("nginx");
+        let nginx =
+            ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).exists()).unwrap_or("nginx");
         let child = Command::new(nginx)
             .arg("-p")
             .arg(&prefix)
