@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(nginx-light apache2-utils sqlite3 curl python3 python3-requests wrk)
+need_pkgs=(nginx-light apache2-utils sqlite3 curl python3 python3-requests wrk libpam0g-dev pamtester)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,7 +3,7 @@
 
 use crate::auth::{Authenticator, Backend};
 use crate::clock::SharedClock;
-use crate::config::{BackendConfig, Config};
+use crate::config::{BackendConfig, Config, PamConfig};
 use crate::error::Result;
 use crate::local::{LocalBackend, PasswordPolicy};
 use std::sync::Arc;
@@ -19,8 +19,12 @@ pub struct Chain {
     pub policy: Arc<PasswordPolicy>,
 }
 
+/// Makes a PAM backend. The system PAM stack needs FFI, which this crate never contains:
+/// programs that offer it (wicketd, wicket) pass a constructor from `wicket-syspam`.
+pub type PamFactory<'a> = &'a dyn Fn(&PamConfig) -> Arc<dyn Backend>;
+
 /// Opens every configured backend.
-pub fn build(cfg: &Config, clock: SharedClock) -> Result<Chain> {
+pub fn build(cfg: &Config, clock: SharedClock, pam: Option<PamFactory<'_>>) -> Result<Chain> {
     let policy = Arc::new(PasswordPolicy::from_config(cfg)?);
     let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
     let mut local = None;
@@ -31,6 +35,11 @@ pub fn build(cfg: &Config, clock: SharedClock) -> Result<Chain> {
                 local.get_or_insert_with(|| l.clone());
                 backends.push(l);
             }
+            BackendConfig::Ldap(l) => backends.push(Arc::new(crate::ldap::LdapBackend::new(l, clock.clone())?)),
+            BackendConfig::Pam(p) => match pam {
+                Some(make) => backends.push(make(p)),
+                None => return Err(crate::Error::Invalid("the pam backend is not available in this program".into())),
+            },
         }
     }
     Ok(Chain { authenticator: Authenticator::new(backends), local, policy })

@@ -41,3 +41,7 @@ pub mod local;
 pub mod store;
 #[cfg(feature = "server")]
 pub mod throttle;
+#[cfg(feature = "server")]
+pub mod directory;
+#[cfg(feature = "server")]
+pub mod ldap;

@@ -48,6 +48,11 @@ impl Wicketd {
     /// Writes a config (store = the env's db, throttle without delays unless `extra`
     /// says otherwise) and starts wicketd on it.
     pub fn start(env: &Env, extra: &str) -> Self {
+        Self::start_with_env(env, extra, &[])
+    }
+
+    /// Like [`Wicketd::start`] with extra environment variables (e.g. pam_wrapper's).
+    pub fn start_with_env(env: &Env, extra: &str, vars: &[(&str, String)]) -> Self {
         let port = free_port();
         let config = env.dir.path().join(format!("wicketd-{port}.toml"));
         let has_throttle = extra.contains("[throttle]");
@@ -58,16 +63,17 @@ impl Wicketd {
             env.db.display()
         );
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
-        Self::spawn(env, config, port)
+        Self::spawn(env, config, port, vars)
     }
 
-    fn spawn(env: &Env, config: PathBuf, port: u16) -> Self {
+    fn spawn(env: &Env, config: PathBuf, port: u16, vars: &[(&str, String)]) -> Self {
         let log = env.dir.path().join(format!("wicketd-{port}.log"));
         let logf = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}"));
         let child = Command::new(bin("wicketd"))
             .arg("--config")
             .arg(&config)
             .env("WICKET_LOG", "debug")
+            .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(logf)
