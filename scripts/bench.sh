@@ -73,7 +73,8 @@ if ((${#missing[@]})); then
         command -v "$c" >/dev/null 2>&1 || die "$c still missing after apt-get install"
     done
 fi
-nginx -V 2>&1 | grep -q -- '--with-http_auth_request_module' || die "this nginx has no auth_request module"
+nginx_build=$(nginx -V 2>&1)
+[[ $nginx_build == *--with-http_auth_request_module* ]] || die "this nginx has no auth_request module"
 
 # --- build ------------------------------------------------------------------------------
 if ! command -v cargo >/dev/null 2>&1 && [[ -f $HOME/.cargo/env ]]; then

@@ -18,7 +18,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use wicket_core::auth::{BackendAnswer, Identity, Verdict};
+use crate::verify::Checked;
+use wicket_core::auth::{BackendAnswer, Identity};
 use wicket_core::config::{Policy, Scheme};
 use wicket_core::local::{account_refusal, identity};
 use wicket_core::secret::Secret;
@@ -314,53 +315,28 @@ fn throttled(app: &Arc<App>, rt: &Arc<Runtime>, keys: &[String], t: &Target, use
     true
 }
 
-async fn generation(rt: &Arc<Runtime>) -> Option<i64> {
-    let local = rt.chain.local.clone()?;
-    tokio::task::spawn_blocking(move || local.generation().ok()).await.ok().flatten()
-}
-
 async fn basic(app: &Arc<App>, rt: &Arc<Runtime>, user: String, password: Secret, t: &Target) -> Outcome {
     let keys = [user_key(&user), client_key(&t.client)];
-    if throttled(app, rt, &keys, t, &user, "basic") {
-        return Outcome::Denied { stale: false, bearer_error: None };
-    }
-    let generation = generation(rt).await.unwrap_or(-1);
-    let cache_key = rt.cache.key_for(&[b"basic", user.as_bytes(), password.expose()]);
-    if let Some(id) = rt.cache.get(&cache_key, generation) {
-        app.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-        app.metrics.decision("basic", "accepted");
-        audit(t, &id.name, "basic", "accepted", &id.backend);
-        return Outcome::Accepted(id);
-    }
-    app.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
-    let Ok(_permit) = app.slow.acquire().await else { return Outcome::Unavailable };
-    let chain = rt.chain.authenticator.clone();
-    let u = user.clone();
-    let verdict = match tokio::task::spawn_blocking(move || chain.verify_password(&u, &password)).await {
-        Ok(v) => v,
-        Err(_) => Verdict::Unavailable("verification task failed".into()),
-    };
-    drop(_permit);
-    match verdict {
-        Verdict::Accepted(id) => {
-            rt.throttle.record_success(&keys[0]);
-            rt.cache.put(cache_key, id.clone(), generation);
-            app.metrics.decision("basic", "accepted");
+    let denied = Outcome::Denied { stale: false, bearer_error: None };
+    match crate::verify::password(app, rt, &user, password, &keys, "basic", true).await {
+        Checked::Accepted(id) => {
             audit(t, &id.name, "basic", "accepted", &id.backend);
             Outcome::Accepted(id)
         }
-        Verdict::Rejected { reason, backend } => {
-            fail(app, rt, &keys, Attempt { target: t, user: &user, scheme: "basic" }, reason.as_str(), &backend).await;
-            Outcome::Denied { stale: false, bearer_error: None }
+        Checked::Rejected { reason, backend } => {
+            audit(t, &user, "basic", reason.as_str(), &backend);
+            denied
         }
-        Verdict::Unknown => {
-            fail(app, rt, &keys, Attempt { target: t, user: &user, scheme: "basic" }, "unknown_user", "-").await;
-            Outcome::Denied { stale: false, bearer_error: None }
+        Checked::Unknown => {
+            audit(t, &user, "basic", "unknown_user", "-");
+            denied
         }
-        Verdict::Unavailable(why) => {
-            tracing::warn!("backend unavailable: {why}");
+        Checked::Throttled(_) => {
+            audit(t, &user, "basic", "throttled", "-");
+            denied
+        }
+        Checked::Unavailable(_) => {
             audit(t, &user, "basic", "unavailable", "-");
-            app.metrics.decision("basic", "unavailable");
             Outcome::Unavailable
         }
     }

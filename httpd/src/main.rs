@@ -80,14 +80,31 @@ fn run(args: Args) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(cfg.server.listen)
             .await
             .with_context(|| format!("while binding {}", cfg.server.listen))?;
+        let socket = if cfg.server.socket.as_os_str().is_empty() {
+            None
+        } else {
+            let l = wicketd::socket::bind(&cfg.server.socket).with_context(|| {
+                format!("while binding the local socket {} (set [server] socket = \"\" to run without PAM/NSS)", cfg.server.socket.display())
+            })?;
+            Some(l)
+        };
         let app = App::new(runtime, clock.clone());
+        let socket_task = socket.map(|l| {
+            tracing::info!("local socket on {}", cfg.server.socket.display());
+            tokio::spawn(wicketd::socket::serve(app.clone(), l))
+        });
         tracing::info!("listening on http://{}", listener.local_addr().unwrap_or(cfg.server.listen));
         if let Some(b) = banner {
             println!("{b}");
         }
+        wicketd::notify::notify("READY=1\nSTATUS=serving");
         let reload_path = (!args.demo).then(|| args.config.clone());
         let shutdown = signals(app.clone(), reload_path, clock);
         wicketd::server::serve(app, listener, shutdown).await;
+        if let Some(t) = socket_task {
+            t.abort();
+            let _ = std::fs::remove_file(&cfg.server.socket);
+        }
         tracing::info!("stopped");
         Ok(())
     })
@@ -104,7 +121,7 @@ async fn signals(app: Arc<App>, config: Option<PathBuf>, clock: SharedClock) {
     };
     loop {
         tokio::select! {
-            _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); return; }
+            _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); wicketd::notify::notify("STOPPING=1"); return; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); return; }
             _ = hup.recv() => {
                 let Some(path) = config.clone() else { tracing::info!("SIGHUP ignored in demo mode"); continue };
@@ -120,6 +137,7 @@ async fn signals(app: Arc<App>, config: Option<PathBuf>, clock: SharedClock) {
                         }
                         app.replace(next);
                         tracing::info!("SIGHUP: configuration reloaded");
+                        wicketd::notify::notify("READY=1\nSTATUS=serving (reloaded)");
                     }
                     Ok(Err(e)) => tracing::error!("SIGHUP: new configuration refused, the old one keeps serving: {e:#}"),
                     Err(e) => tracing::error!("SIGHUP: reload failed: {e}"),

@@ -4,6 +4,7 @@
 use crate::auth::{Authenticator, Backend};
 use crate::clock::SharedClock;
 use crate::config::{BackendConfig, Config, PamConfig};
+use crate::directory::Directory;
 use crate::error::Result;
 use crate::local::{LocalBackend, PasswordPolicy};
 use std::sync::Arc;
@@ -17,6 +18,8 @@ pub struct Chain {
     pub local: Option<Arc<LocalBackend>>,
     /// How passwords are hashed.
     pub policy: Arc<PasswordPolicy>,
+    /// Account sources for NSS lookups, in chain order.
+    pub directories: Vec<Arc<dyn Directory>>,
 }
 
 /// Makes a PAM backend. The system PAM stack needs FFI, which this crate never contains:
@@ -28,11 +31,13 @@ pub fn build(cfg: &Config, clock: SharedClock, pam: Option<PamFactory<'_>>) -> R
     let policy = Arc::new(PasswordPolicy::from_config(cfg)?);
     let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
     let mut local = None;
+    let mut directories: Vec<Arc<dyn Directory>> = Vec::new();
     for b in &cfg.backend {
         match b {
             BackendConfig::Local(_) => {
                 let l = Arc::new(LocalBackend::new(cfg, policy.clone(), clock.clone())?);
                 local.get_or_insert_with(|| l.clone());
+                directories.push(l.clone());
                 backends.push(l);
             }
             BackendConfig::Ldap(l) => backends.push(Arc::new(crate::ldap::LdapBackend::new(l, clock.clone())?)),
@@ -42,5 +47,5 @@ pub fn build(cfg: &Config, clock: SharedClock, pam: Option<PamFactory<'_>>) -> R
             },
         }
     }
-    Ok(Chain { authenticator: Authenticator::new(backends), local, policy })
+    Ok(Chain { authenticator: Authenticator::new(backends), local, policy, directories })
 }

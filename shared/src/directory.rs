@@ -1,35 +1,8 @@
 //! Account lookups for NSS: users and groups by name or number, from any backend that has
 //! POSIX accounts (the local store, LDAP).
 
-use serde::{Deserialize, Serialize};
 
-/// A passwd entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PosixUser {
-    /// Login name.
-    pub name: String,
-    /// uid.
-    pub uid: u32,
-    /// Primary gid.
-    pub gid: u32,
-    /// GECOS (full name).
-    pub gecos: String,
-    /// Home directory.
-    pub home: String,
-    /// Login shell.
-    pub shell: String,
-}
-
-/// A group entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PosixGroup {
-    /// Group name.
-    pub name: String,
-    /// gid.
-    pub gid: u32,
-    /// Member user names.
-    pub members: Vec<String>,
-}
+pub use crate::proto::{PosixGroup, PosixUser};
 
 /// Why a lookup could not be answered (the directory is down): distinct from "not found".
 #[derive(Debug, Clone, PartialEq, Eq)]

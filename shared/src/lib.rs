@@ -13,7 +13,9 @@
 //! calls `getpwnam`.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod clock;
+pub mod proto;
 pub mod secret;
 
 pub mod duration;

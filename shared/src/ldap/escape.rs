@@ -75,8 +75,10 @@ mod tests {
     #[test]
     fn filter_values_follow_rfc4515() {
         // RFC 4515 section 4 examples.
-        assert_eq!(escape_filter_value("Parens R Us (for all your parenthetical needs)"),
-            "Parens R Us \\28for all your parenthetical needs\\29");
+        assert_eq!(
+            escape_filter_value("Parens R Us (for all your parenthetical needs)"),
+            "Parens R Us \\28for all your parenthetical needs\\29"
+        );
         assert_eq!(escape_filter_value("*"), "\\2a");
         assert_eq!(escape_filter_value("C:\\MyFile"), "C:\\5cMyFile");
         assert_eq!(escape_filter_value("a\0b"), "a\\00b");

@@ -827,10 +827,23 @@ fn create_private_file(path: &Path) -> Result<()> {
         }
     }
     match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-        Ok(_) => Ok(()),
+        Ok(f) => adopt_directory_owner(path, &f).map_err(io),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(io(e)),
     }
+}
+
+/// When root creates the store inside a directory owned by someone else (the `wicket`
+/// service user's `/var/lib/wicket`), hand the file to that owner so the daemon can open it.
+/// SQLite gives its `-wal`/`-shm` files the database file's owner when running as root.
+fn adopt_directory_owner(path: &Path, file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else { return Ok(()) };
+    let (me, parent) = (file.metadata()?, std::fs::metadata(dir)?);
+    if me.uid() == 0 && parent.uid() != 0 {
+        std::os::unix::fs::fchown(file, Some(parent.uid()), Some(parent.gid()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,2 @@
+passwd last wicket
+group last wicket

@@ -1,0 +1,318 @@
+//! The local socket for the PAM and NSS modules (protocol: `wicket_core::proto`).
+//!
+//! The caller is identified by `SO_PEERCRED`: root may verify anyone and change anyone's
+//! password; any other uid may verify or change only *its own* password (as `unix_chkpwd`
+//! allows) and read passwd/group entries. Lookups go to the chain's directories, never to
+//! NSS, so wicketd never asks itself through its own NSS module.
+
+use crate::app::{App, Runtime};
+use crate::verify::{self, Checked};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+use wicket_core::auth::Rejection;
+use wicket_core::directory::{Directory, Unavailable};
+use wicket_core::local::account_refusal;
+use wicket_core::proto::{Op, PROTOCOL_VERSION, PosixGroup, PosixUser, Request, Response, encode, frame_len};
+use wicket_core::secret::Secret;
+use wicket_core::throttle::user_key;
+
+/// How long a client gets to send its request.
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Binds the socket: removes a stale one, refuses to steal a live one, mode 0666 (the
+/// peer's uid decides what it may ask).
+pub fn bind(path: &Path) -> anyhow::Result<UnixListener> {
+    if let Some(dir) = path.parent() {
+        if !dir.exists() {
+            std::fs::create_dir_all(dir)?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+        }
+    }
+    if path.exists() {
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            anyhow::bail!("{} is in use by another wicketd", path.display());
+        }
+        std::fs::remove_file(path)?;
+    }
+    let l = UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+    Ok(l)
+}
+
+/// Accepts connections until the task is dropped.
+pub async fn serve(app: Arc<App>, listener: UnixListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let app = app.clone();
+                tokio::spawn(async move { connection(app, stream).await });
+            }
+            Err(e) => {
+                tracing::warn!("socket accept: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+async fn connection(app: Arc<App>, mut stream: UnixStream) {
+    let Ok(cred) = stream.peer_cred() else { return };
+    let uid = cred.uid();
+    let response = match tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await {
+        Ok(Ok(req)) if req.version == PROTOCOL_VERSION => dispatch(&app, uid, req.op).await,
+        Ok(Ok(req)) => Response::BadRequest { reason: format!("protocol version {} not supported", req.version) },
+        Ok(Err(why)) => Response::BadRequest { reason: why },
+        Err(_) => return,
+    };
+    if let Ok(mut frame) = encode(&response) {
+        let _ = stream.write_all(&frame).await;
+        zeroize::Zeroize::zeroize(&mut frame);
+    }
+}
+
+async fn read_request(stream: &mut UnixStream) -> Result<Request, String> {
+    let mut prefix = [0u8; 4];
+    stream.read_exact(&mut prefix).await.map_err(|e| e.to_string())?;
+    let n = frame_len(prefix)?;
+    let mut body = vec![0u8; n];
+    stream.read_exact(&mut body).await.map_err(|e| e.to_string())?;
+    let parsed = serde_json::from_slice(&body).map_err(|e| format!("malformed request: {e}"));
+    zeroize::Zeroize::zeroize(&mut body);
+    parsed
+}
+
+fn audit(uid: u32, user: &str, service: &str, op: &str, outcome: &str, backend: &str) {
+    tracing::info!(
+        target: "wicket::audit",
+        front = "pam",
+        peer_uid = uid,
+        user = %user.escape_debug(),
+        service = %service.escape_debug(),
+        op,
+        outcome,
+        backend,
+        "auth"
+    );
+}
+
+/// First directory that knows the answer; unavailable only if nobody answered.
+async fn lookup<T: Send + 'static>(
+    rt: &Arc<Runtime>,
+    f: impl Fn(&dyn Directory) -> Result<Option<T>, Unavailable> + Send + 'static,
+) -> Result<Option<T>, String> {
+    let dirs = rt.chain.directories.clone();
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut down = None;
+        for d in &dirs {
+            match f(d.as_ref()) {
+                Ok(Some(v)) => return Ok(Some(v)),
+                Ok(None) => {}
+                Err(Unavailable(why)) => {
+                    down.get_or_insert(why);
+                }
+            }
+        }
+        match down {
+            Some(why) => Err(why),
+            None => Ok(None),
+        }
+    })
+    .await;
+    joined.unwrap_or_else(|_| Err("lookup task failed".into()))
+}
+
+/// May `uid` act for `user`? Root may; others only for the account with their own uid.
+async fn may_act_for(rt: &Arc<Runtime>, uid: u32, user: &str) -> Result<bool, String> {
+    if uid == 0 {
+        return Ok(true);
+    }
+    let name = user.to_string();
+    let found: Option<PosixUser> = lookup(rt, move |d| d.user_by_name(&name)).await?;
+    Ok(found.is_some_and(|u| u.uid == uid))
+}
+
+fn valid_name(user: &str) -> bool {
+    !user.is_empty() && user.len() <= 256 && !user.chars().any(char::is_control)
+}
+
+async fn dispatch(app: &Arc<App>, uid: u32, op: Op) -> Response {
+    let rt = app.runtime();
+    match op {
+        Op::Authenticate { user, password, service, rhost } => authenticate(app, &rt, uid, user, password, service, rhost).await,
+        Op::Account { user, service } => account(&rt, uid, &user, &service).await,
+        Op::ChangePassword { user, old_password, new_password, service, check_only } => {
+            change_password(app, &rt, uid, &user, old_password, new_password, &service, check_only).await
+        }
+        Op::GetPwNam { name } => entry(lookup(&rt, move |d| d.user_by_name(&name)).await, Response::Passwd),
+        Op::GetPwUid { uid: q } => entry(lookup(&rt, move |d| d.user_by_uid(q)).await, Response::Passwd),
+        Op::GetGrNam { name } => entry(lookup(&rt, move |d| d.group_by_name(&name)).await, Response::Group),
+        Op::GetGrGid { gid } => entry(lookup(&rt, move |d| d.group_by_gid(gid)).await, Response::Group),
+        Op::InitGroups { user } => {
+            let found = lookup(&rt, move |d| d.groups_of(&user).map(|g| (!g.is_empty()).then_some(g))).await;
+            match found {
+                Ok(groups) => Response::Groups { gids: groups.unwrap_or_default().iter().map(|g: &PosixGroup| g.gid).collect() },
+                Err(reason) => Response::Unavailable { reason },
+            }
+        }
+    }
+}
+
+fn entry<T>(r: Result<Option<T>, String>, wrap: impl Fn(T) -> Response) -> Response {
+    match r {
+        Ok(Some(v)) => wrap(v),
+        Ok(None) => Response::NotFound,
+        Err(reason) => Response::Unavailable { reason },
+    }
+}
+
+async fn authenticate(app: &Arc<App>, rt: &Arc<Runtime>, uid: u32, user: String, password: Secret, service: String, rhost: Option<String>) -> Response {
+    if !valid_name(&user) {
+        return Response::UnknownUser;
+    }
+    match may_act_for(rt, uid, &user).await {
+        Ok(true) => {}
+        Ok(false) => {
+            audit(uid, &user, &service, "authenticate", "not_allowed", "-");
+            return Response::NotAllowed;
+        }
+        Err(reason) => return Response::Unavailable { reason },
+    }
+    let origin = match rhost.as_deref().and_then(|h| h.parse::<std::net::IpAddr>().ok()) {
+        Some(ip) => wicket_core::throttle::client_key(&ip),
+        None => format!("p:{uid}"),
+    };
+    let keys = [user_key(&user), origin];
+    let checked = verify::password(app, rt, &user, password, &keys, "pam", false).await;
+    let (resp, outcome, backend) = match checked {
+        Checked::Accepted(id) => (Response::Ok, "accepted", id.backend),
+        Checked::Rejected { reason, backend } => (rejection(reason), reason.as_str(), backend),
+        Checked::Unknown => (Response::UnknownUser, "unknown_user", "-".into()),
+        Checked::Throttled(d) => (Response::Throttled { retry_after_secs: d.as_secs() }, "throttled", "-".into()),
+        Checked::Unavailable(reason) => (Response::Unavailable { reason }, "unavailable", "-".into()),
+    };
+    audit(uid, &user, &service, "authenticate", outcome, &backend);
+    resp
+}
+
+fn rejection(r: Rejection) -> Response {
+    match r {
+        Rejection::Locked | Rejection::Disabled => Response::PermissionDenied,
+        Rejection::Expired => Response::Expired,
+        _ => Response::AuthError,
+    }
+}
+
+async fn account(rt: &Arc<Runtime>, uid: u32, user: &str, service: &str) -> Response {
+    if !valid_name(user) {
+        return Response::UnknownUser;
+    }
+    match may_act_for(rt, uid, user).await {
+        Ok(true) => {}
+        Ok(false) => return Response::NotAllowed,
+        Err(reason) => return Response::Unavailable { reason },
+    }
+    // Wicket's own users carry state and expiry; other backends' users are checked by
+    // their own systems at authentication.
+    if let Some(local) = rt.chain.local.clone() {
+        let name = user.to_string();
+        let now_user = tokio::task::spawn_blocking(move || local.user(&name)).await;
+        match now_user {
+            Ok(Ok(Some(u))) => {
+                let now = wicket_core::clock::Clock::now(&wicket_core::clock::SystemClock);
+                let resp = match account_refusal(&u, now) {
+                    None => Response::Ok,
+                    Some(r) => rejection(r),
+                };
+                audit(uid, user, service, "account", if resp == Response::Ok { "ok" } else { "refused" }, "local");
+                return resp;
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => return Response::Unavailable { reason: e.to_string() },
+            Err(_) => return Response::Unavailable { reason: "lookup task failed".into() },
+        }
+    }
+    let name = user.to_string();
+    match lookup(rt, move |d| d.user_by_name(&name)).await {
+        Ok(Some(_)) => Response::Ok,
+        Ok(None) => Response::UnknownUser,
+        Err(reason) => Response::Unavailable { reason },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn change_password(
+    app: &Arc<App>,
+    rt: &Arc<Runtime>,
+    uid: u32,
+    user: &str,
+    old: Option<Secret>,
+    new: Option<Secret>,
+    service: &str,
+    check_only: bool,
+) -> Response {
+    if !valid_name(user) {
+        return Response::UnknownUser;
+    }
+    match may_act_for(rt, uid, user).await {
+        Ok(true) => {}
+        Ok(false) => {
+            audit(uid, user, service, "chauthtok", "not_allowed", "-");
+            return Response::NotAllowed;
+        }
+        Err(reason) => return Response::Unavailable { reason },
+    }
+    let Some(local) = rt.chain.local.clone() else {
+        return Response::PasswordRefused { reason: "no local store: passwords are managed elsewhere".into() };
+    };
+    let name = user.to_string();
+    let l = local.clone();
+    match tokio::task::spawn_blocking(move || l.user(&name)).await {
+        Ok(Ok(Some(_))) => {}
+        Ok(Ok(None)) => return Response::UnknownUser,
+        Ok(Err(e)) => return Response::Unavailable { reason: e.to_string() },
+        Err(_) => return Response::Unavailable { reason: "lookup task failed".into() },
+    }
+    // Everyone but root proves the old password, through the same throttle.
+    if uid != 0 || old.is_some() {
+        let Some(old) = old else { return Response::AuthError };
+        let keys = [user_key(user), format!("p:{uid}")];
+        match verify::password(app, rt, user, old, &keys, "pam", false).await {
+            Checked::Accepted(id) if id.backend == "local" => {}
+            Checked::Accepted(_) => {
+                return Response::PasswordRefused { reason: "this account's password is not managed by Wicket".into() };
+            }
+            Checked::Rejected { reason, .. } => {
+                audit(uid, user, service, "chauthtok", reason.as_str(), "local");
+                return rejection(reason);
+            }
+            Checked::Unknown => return Response::UnknownUser,
+            Checked::Throttled(d) => return Response::Throttled { retry_after_secs: d.as_secs() },
+            Checked::Unavailable(reason) => return Response::Unavailable { reason },
+        }
+    }
+    if check_only {
+        return Response::Ok;
+    }
+    let Some(new) = new.filter(|n| !n.is_empty()) else {
+        return Response::PasswordRefused { reason: "empty password".into() };
+    };
+    let name = user.to_string();
+    let clock = app.clock.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let record = local.policy().record(&name, &new)?;
+        local.with_store(|s| s.set_password(&name, &record, clock.now()))
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => {
+            audit(uid, user, service, "chauthtok", "changed", "local");
+            Response::Ok
+        }
+        Ok(Err(e)) => Response::Unavailable { reason: e.to_string() },
+        Err(_) => Response::Unavailable { reason: "password task failed".into() },
+    }
+}

@@ -1,0 +1,91 @@
+//! Password verification as every front does it: throttle first, then the credential
+//! cache, then the backend chain on a blocking thread behind the slow-work semaphore; a
+//! failure is counted and delayed. HTTP Basic and the local socket (PAM) both use it.
+
+use crate::app::{App, Runtime};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use wicket_core::auth::{Identity, Rejection, Verdict};
+use wicket_core::secret::Secret;
+
+/// How a password check ended.
+#[derive(Debug)]
+pub enum Checked {
+    /// Right password.
+    Accepted(Identity),
+    /// Known user, refused (after the throttle's delay).
+    Rejected {
+        /// Why.
+        reason: Rejection,
+        /// Who decided.
+        backend: String,
+    },
+    /// Nobody knows the user (after the delay).
+    Unknown,
+    /// A backend that could decide is down.
+    Unavailable(String),
+    /// Locked out by the throttle; nothing was verified.
+    Throttled(Duration),
+}
+
+/// Checks `user`/`password`. `keys` are the throttle keys (user, client); `front` names the
+/// front for metrics; `cache` allows the credential cache (HTTP Basic).
+pub async fn password(app: &Arc<App>, rt: &Arc<Runtime>, user: &str, password: Secret, keys: &[String], front: &'static str, cache: bool) -> Checked {
+    if let Some(left) = rt.throttle.locked(keys) {
+        app.metrics.throttled.fetch_add(1, Ordering::Relaxed);
+        app.metrics.decision(front, "throttled");
+        return Checked::Throttled(left);
+    }
+    let generation = if cache { generation(rt).await } else { None };
+    let cache_key = rt.cache.key_for(&[front.as_bytes(), user.as_bytes(), password.expose()]);
+    if let Some(g) = generation {
+        if let Some(id) = rt.cache.get(&cache_key, g) {
+            app.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+            app.metrics.decision(front, "accepted");
+            return Checked::Accepted(id);
+        }
+        app.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
+    }
+    let verdict = {
+        let Ok(_permit) = app.slow.acquire().await else { return Checked::Unavailable("shutting down".into()) };
+        let chain = rt.chain.authenticator.clone();
+        let u = user.to_string();
+        match tokio::task::spawn_blocking(move || chain.verify_password(&u, &password)).await {
+            Ok(v) => v,
+            Err(_) => Verdict::Unavailable("verification task failed".into()),
+        }
+    };
+    app.metrics.decision(front, verdict.outcome());
+    let delay_then = |c: Checked| async {
+        let delay = rt.throttle.record_failure(keys);
+        if delay > Duration::ZERO {
+            tokio::time::sleep(delay).await;
+        }
+        c
+    };
+    match verdict {
+        Verdict::Accepted(id) => {
+            if let Some(k) = keys.first() {
+                rt.throttle.record_success(k);
+            }
+            if let Some(g) = generation {
+                rt.cache.put(cache_key, id.clone(), g);
+            }
+            Checked::Accepted(id)
+        }
+        Verdict::Rejected { reason, backend } => delay_then(Checked::Rejected { reason, backend }).await,
+        Verdict::Unknown => delay_then(Checked::Unknown).await,
+        Verdict::Unavailable(why) => {
+            tracing::warn!("backend unavailable: {why}");
+            Checked::Unavailable(why)
+        }
+    }
+}
+
+/// The store's change counter, or `None` when there is no local store to ask.
+pub async fn generation(rt: &Arc<Runtime>) -> Option<i64> {
+    let local = rt.chain.local.clone();
+    let Some(local) = local else { return Some(0) };
+    tokio::task::spawn_blocking(move || local.generation().ok()).await.ok().flatten()
+}

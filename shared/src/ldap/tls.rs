@@ -1,0 +1,69 @@
+//! The TLS client configuration for `ldaps://` and StartTLS: rustls with the ring provider,
+//! verifying the server against `ca_file` or, without it, the system's roots. There is no
+//! switch to turn verification off.
+
+use crate::error::{Error, Result};
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Builds the client configuration once, at construction.
+pub(crate) fn client_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>> {
+    let roots = match ca_file {
+        Some(path) => roots_from_file(path)?,
+        None => system_roots()?,
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Invalid(format!("ldap backend: TLS setup: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// Every certificate in a PEM file; an error naming the file when it cannot be read or holds
+/// no usable certificate.
+fn roots_from_file(path: &Path) -> Result<RootCertStore> {
+    let pem = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| Error::Invalid(format!("ldap backend: ca_file {}: {e}", path.display())))?;
+        roots.add(cert).map_err(|e| Error::Invalid(format!("ldap backend: ca_file {}: {e}", path.display())))?;
+    }
+    if roots.is_empty() {
+        return Err(Error::Invalid(format!("ldap backend: ca_file {} holds no PEM certificate", path.display())));
+    }
+    Ok(roots)
+}
+
+fn system_roots() -> Result<RootCertStore> {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = RootCertStore::empty();
+    let (_added, _ignored) = roots.add_parsable_certificates(found.certs);
+    if roots.is_empty() {
+        return Err(Error::Invalid(
+            "ldap backend: no system CA certificates found (install ca-certificates or set ca_file)".into(),
+        ));
+    }
+    Ok(roots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ca_file_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let missing = dir.path().join("missing.pem");
+        let e = client_config(Some(&missing)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("missing.pem"), "{e}");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap_or_else(|e| panic!("{e}"));
+        let e = client_config(Some(&empty)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("empty.pem") && e.contains("no PEM certificate"), "{e}");
+    }
+}
