@@ -193,6 +193,8 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
         (vec!["user", "add", "Bad Name", "--password-stdin"], "pw\n", "invalid name"),
         (vec!["user", "add", "carol", "--password-stdin"], "\n", "empty password"),
         (vec!["user", "add", "carol", "--password-stdin", "--expires", "someday"], "pw\n", "invalid time"),
+        (vec!["user", "add", "carol", "--password-stdin", "--uid", "0"], "pw\n", "belong to the system"),
+        (vec!["group", "add", "wheel2", "--gid", "10"], "", "belong to the system"),
         (vec!["user", "passwd", "nobody", "--password-stdin"], "pw\n", "no such user"),
         (vec!["user", "del", "nobody"], "", "no such user"),
         (vec!["user", "lock", "nobody"], "", "no such user"),
@@ -220,6 +222,17 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
 }
 
 #[test]
+fn reading_a_missing_database_does_not_create_it() {
+    let env = Env::new();
+    for args in [&["user", "list"][..], &["group", "list"], &["token", "list"], &["user", "show", "x"]] {
+        let out = env.wicket(args, "");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains("no database at"), "{}", stderr(&out));
+    }
+    assert!(!env.db.exists());
+}
+
+#[test]
 fn corrupt_and_unreadable_databases_are_refused() {
     let env = Env::new();
     std::fs::write(&env.db, vec![7u8; 4096]).unwrap_or_else(|e| panic!("{e}"));
@@ -237,7 +250,7 @@ fn corrupt_and_unreadable_databases_are_refused() {
 #[test]
 fn parallel_adds_do_not_corrupt_the_store() {
     let env = Env::new();
-    env.ok(&["user", "list"], "");
+    env.ok(&["group", "add", "seed"], "");
     let children: Vec<_> = (0..8)
         .map(|i| {
             let db = env.db.clone();
@@ -267,6 +280,7 @@ fn parallel_adds_do_not_corrupt_the_store() {
     uids.sort_unstable();
     uids.dedup();
     assert_eq!(uids.len(), 8, "uids must be unique");
+    assert!(!uids.contains(&200_000), "the group's gid is not reused as a uid");
     let store =
         wicket_core::store::Store::open(&env.db, std::time::Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.integrity_check().ok().as_deref(), Some("ok"));

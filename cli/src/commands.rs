@@ -36,8 +36,19 @@ impl Ctx {
         Ok(Self { cfg, clock: Arc::new(SystemClock) })
     }
 
+    /// Opens the store, creating it if needed (commands that write).
     pub fn store(&self) -> Result<Store> {
         Ok(Store::open(&self.cfg.store.path, self.cfg.store.busy_timeout)?)
+    }
+
+    /// Opens an existing store (commands that only read: a mistyped path is an error, not
+    /// a new empty database).
+    pub fn existing_store(&self) -> Result<Store> {
+        let p = &self.cfg.store.path;
+        if !p.exists() {
+            bail!("no database at {} (it is created by the first `wicket user add`)", p.display());
+        }
+        self.store()
     }
 
     pub fn policy(&self) -> Result<PasswordPolicy> {
@@ -88,6 +99,11 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
     match cmd {
         UserCmd::Add { name, pw, no_password, uid, gid, display_name, email, home, shell, expires } => {
             validate_name(&name)?;
+            for (what, id) in [("uid", uid), ("gid", gid)] {
+                if id.is_some_and(|n| !(1000..=i32::MAX as u32).contains(&n)) {
+                    bail!("{what} must be between 1000 and {} (ids below 1000 belong to the system)", i32::MAX);
+                }
+            }
             let expires_at = expires.as_deref().map(|w| ctx.when(w)).transpose()?;
             for (what, v) in [("full name", &display_name), ("email", &email), ("home", &home), ("shell", &shell)] {
                 if v.as_deref().is_some_and(|s| s.chars().any(|c| c.is_control() || c == ':')) {
@@ -146,7 +162,7 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
             ok()
         }
         UserCmd::Show { name, json } => {
-            let store = ctx.store()?;
+            let store = ctx.existing_store()?;
             let u = store.get_user(&name)?.ok_or_else(|| anyhow!("no such user `{}`", sanitize(&name)))?;
             if json.json {
                 return print_json(&UserView::new(&u));
@@ -155,7 +171,7 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
             ok()
         }
         UserCmd::List { json } => {
-            let users = ctx.store()?.list_users()?;
+            let users = ctx.existing_store()?.list_users()?;
             if json.json {
                 return print_json(&users.iter().map(UserView::new).collect::<Vec<_>>());
             }
@@ -214,6 +230,9 @@ fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
     match cmd {
         GroupCmd::Add { name, gid } => {
             validate_name(&name)?;
+            if gid.is_some_and(|n| !(1000..=i32::MAX as u32).contains(&n)) {
+                bail!("gid must be between 1000 and {} (ids below 1000 belong to the system)", i32::MAX);
+            }
             let g = ctx.store()?.add_group(&name, gid, &ctx.cfg.users, ctx.now())?;
             eprintln!("added group {} (gid {})", g.name, g.gid);
         }
@@ -222,7 +241,7 @@ fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
             eprintln!("deleted group {name}");
         }
         GroupCmd::List { json } => {
-            let groups = ctx.store()?.list_groups()?;
+            let groups = ctx.existing_store()?.list_groups()?;
             if json.json {
                 return print_json(&groups);
             }
@@ -270,7 +289,7 @@ fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
             ok()
         }
         TokenCmd::List { user, json } => {
-            let tokens = ctx.store()?.list_tokens(user.as_deref())?;
+            let tokens = ctx.existing_store()?.list_tokens(user.as_deref())?;
             if json.json {
                 return print_json(&tokens);
             }

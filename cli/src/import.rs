@@ -36,10 +36,12 @@ pub fn htpasswd(ctx: &Ctx, file: &Path) -> CmdResult {
             eprintln!("warning: {shown}:{line_no}: {why}; skipped");
             skipped += 1;
         };
-        let Some((name, hash)) = line.split_once(':') else {
+        // `user:hash`, possibly followed by more `:` fields (ignored, as Apache does).
+        let Some((name, rest)) = line.split_once(':') else {
             skip("not `user:hash`".into());
             continue;
         };
+        let hash = rest.split(':').next().unwrap_or("");
         if let Err(e) = validate_name(name) {
             skip(e.to_string());
             continue;

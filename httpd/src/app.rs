@@ -121,6 +121,18 @@ impl App {
         {
             next.throttle = slot.throttle.clone();
         }
+        // Same realm and Digest settings: keep the nonce key, so nonces handed out before
+        // the reload stay valid.
+        let (a, b) = (&slot.cfg, &next.cfg);
+        if a.server.realm == b.server.realm
+            && a.http.digest_algorithms == b.http.digest_algorithms
+            && a.http.nonce_lifetime == b.http.nonce_lifetime
+            && next.digest.is_some()
+        {
+            if let Some(d) = slot.digest.clone() {
+                next.digest = Some(d);
+            }
+        }
         *slot = Arc::new(next);
     }
 

@@ -405,6 +405,14 @@ async fn digest(app: &Arc<App>, rt: &Arc<Runtime>, resp: DigestResponse, t: &Tar
             app.metrics.decision("digest", "stale");
             Outcome::Denied { stale: true, bearer_error: None }
         }
+        // A nonce this process cannot vouch for — most often one issued before a restart —
+        // is not a guess at a password: answer with a fresh nonce and stale=true so the
+        // client retries without asking its user again, and count no failure.
+        DigestOutcome::Invalid("nonce invalid") => {
+            tracing::debug!("digest: unknown nonce, asking for a retry");
+            app.metrics.decision("digest", "stale");
+            Outcome::Denied { stale: true, bearer_error: None }
+        }
         DigestOutcome::Invalid(reason) => {
             tracing::debug!("digest refused: {reason}");
             fail(app, rt, &keys, Attempt { target: t, user: &claimed, scheme: "digest" }, "bad_credentials", "local")

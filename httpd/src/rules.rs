@@ -57,7 +57,7 @@ pub fn compile(rules: &[RuleConfig]) -> Result<Vec<Rule>, String> {
 impl Rule {
     fn matches(&self, t: &Target) -> bool {
         self.host.as_ref().is_none_or(|h| *h == t.host)
-            && self.path.as_ref().is_none_or(|re| re.is_match(t.path()))
+            && self.path.as_ref().is_none_or(|re| re.is_match(&t.normalized_path()))
             && (self.methods.is_empty() || self.methods.iter().any(|m| m.eq_ignore_ascii_case(&t.method)))
             && (self.networks.is_empty() || any_contains(&self.networks, &t.client))
     }
@@ -112,6 +112,10 @@ policy = "deny"
         assert!(decide(&rules, &target("other.org", "/admin/x", "GET", "1.2.3.4")).groups.is_empty());
         assert_eq!(decide(&rules, &target("x", "/y", "POST", "10.1.1.1")).policy, Policy::Deny);
         assert_eq!(decide(&rules, &target("x", "/y", "GET", "10.1.1.1")).policy, Policy::Authenticated);
+        // Encoded or doubled slashes do not slip past a rule.
+        assert_eq!(decide(&rules, &target("app.example.org", "/%61dmin/x", "GET", "1.2.3.4")).rule, Some(2));
+        assert_eq!(decide(&rules, &target("app.example.org", "//admin/x", "GET", "1.2.3.4")).rule, Some(2));
+        assert_eq!(decide(&rules, &target("x", "/public/../health", "GET", "1.2.3.4")).policy, Policy::Bypass);
     }
 
     #[test]

@@ -21,10 +21,54 @@ pub struct Target {
 }
 
 impl Target {
-    /// The path part of `uri`.
+    /// The path part of `uri`, as sent.
     pub fn path(&self) -> &str {
         self.uri.split(['?', '#']).next().unwrap_or("")
     }
+
+    /// The path as a proxy routes it: percent-escapes decoded, `//` merged, `.` and `..`
+    /// resolved — what nginx's `location` matching sees. Rules match this, so `/%61dmin/`
+    /// or `//admin/` cannot slip past a rule for `^/admin/`.
+    pub fn normalized_path(&self) -> String {
+        normalize_path(self.path())
+    }
+}
+
+/// See [`Target::normalized_path`].
+pub fn normalize_path(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                decoded.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        decoded.push(bytes[i]);
+        i += 1;
+    }
+    let text = String::from_utf8_lossy(&decoded);
+    let mut out: Vec<&str> = Vec::new();
+    for seg in text.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let mut path = String::from("/");
+    path.push_str(&out.join("/"));
+    let dir_like = text.ends_with('/') || text.ends_with("/.") || text.ends_with("/..");
+    if dir_like && path.len() > 1 {
+        path.push('/');
+    }
+    path
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -118,6 +162,25 @@ mod tests {
             original(&Method::GET, &uri, &h, "192.0.2.7:5000".parse().unwrap_or_else(|e| panic!("{e}")), &trusted());
         assert_eq!(t.uri, "/auth?group=a");
         assert_eq!(t.client.to_string(), "192.0.2.7");
+    }
+
+    #[test]
+    fn paths_are_normalized_like_a_proxy_routes_them() {
+        for (raw, want) in [
+            ("/admin/x", "/admin/x"),
+            ("/%61dmin/", "/admin/"),
+            ("//admin//x", "/admin/x"),
+            ("/public/../admin/", "/admin/"),
+            ("/./admin", "/admin"),
+            ("/../../admin", "/admin"),
+            ("/a%2Fb", "/a/b"),
+            ("/bad%zz", "/bad%zz"),
+            ("/trail%", "/trail%"),
+            ("/x/..", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(normalize_path(raw), want, "{raw}");
+        }
     }
 
     #[test]

@@ -501,14 +501,36 @@ impl Config {
 /// Turns toml's multi-line report into one line naming the line number and key, without
 /// echoing the value (it may be a password).
 fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
-    let msg = e.message().trim().replace('\n', " ");
+    let msg = redact_secrets(text, &e.message().trim().replace('\n', " "));
     let Some(span) = e.span() else { return msg };
     let start = span.start.min(text.len());
     let line_no = text[..start].matches('\n').count() + 1;
     let line = text.lines().nth(line_no - 1).unwrap_or("");
     let key = line.split('=').next().unwrap_or("").trim();
     let key_ok = !key.is_empty() && key.len() < 80 && line.contains('=');
-    if key_ok { format!("line {line_no}, key `{key}`: {msg}") } else { format!("line {line_no}: {msg}") }
+    let secret = ["password", "secret", "token"].iter().any(|w| key.to_ascii_lowercase().contains(w));
+    if key_ok && secret {
+        // serde quotes the offending value; for these keys it may be a password.
+        format!("line {line_no}, key `{key}`: invalid value (not shown)")
+    } else if key_ok { format!("line {line_no}, key `{key}`: {msg}") } else { format!("line {line_no}: {msg}") }
+}
+
+/// Hides the values of secret-looking keys wherever serde quoted them in a message.
+fn redact_secrets(text: &str, msg: &str) -> String {
+    let mut out = msg.to_string();
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once('=') else { continue };
+        let k = k.trim().to_ascii_lowercase();
+        if !["password", "secret", "token"].iter().any(|w| k.contains(w)) {
+            continue;
+        }
+        for token in v.split(|c: char| matches!(c, '[' | ']' | '"' | '\'' | ',' | ' ' | '\t' | '{' | '}')) {
+            if token.len() >= 2 {
+                out = out.replace(token, "***");
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -632,6 +654,16 @@ kind = "pam"
         ] {
             assert!(Config::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn secret_values_never_appear_in_errors() {
+        let text = "[[backend]]\nkind = \"ldap\"\nurl = \"ldap://x\"\nbase = \"dc=x\"\nbind_dn = \"cn=r\"\nbind_password = 4242\n";
+        let e = Config::parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(!e.contains("4242"), "{e}");
+        let text = "[[backend]]\nkind = \"ldap\"\nurl = \"ldap://x\"\nbase = \"dc=x\"\nbind_dn = \"cn=r\"\nbind_password = [\"hunter2\"]\n";
+        let e = Config::parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(!e.contains("hunter2"), "{e}");
     }
 
     #[test]
