@@ -428,18 +428,33 @@ async fn digest(app: &Arc<App>, rt: &Arc<Runtime>, resp: DigestResponse, t: &Tar
 
 async fn bearer(app: &Arc<App>, rt: &Arc<Runtime>, token: Secret, t: &Target) -> Outcome {
     let invalid = Outcome::Denied { stale: false, bearer_error: Some("invalid_token") };
-    let Some(local) = rt.chain.local.clone() else { return invalid };
+    let Some(local) = rt.chain.local.as_ref() else { return invalid };
     let keys = [client_key(&t.client)];
     if throttled(app, rt, &keys, t, "-", "bearer") {
         return invalid;
     }
-    let Ok((answer, token_id)) = tokio::task::spawn_blocking(move || local.verify_token(&token)).await else {
-        return Outcome::Unavailable;
+    let generation = crate::verify::generation(rt).await;
+    let cache_key = rt.cache.key_for(&[b"bearer", token.expose()]);
+    let cached = generation.and_then(|g| rt.cache.get_tagged(&cache_key, g));
+    // Inline, like the generation read: a SHA-256 and three indexed SELECTs on a pooled WAL
+    // connection (readers never wait for writers).
+    let (answer, token_use) = match cached {
+        Some((id, tag)) => {
+            app.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+            (BackendAnswer::Accepted(id), tag.map(|id| wicket_core::local::TokenUse { id, valid_until: None }))
+        }
+        None => {
+            let (answer, token_use) = local.verify_token(&token);
+            if let (BackendAnswer::Accepted(id), Some(u), Some(g)) = (&answer, token_use, generation) {
+                rt.cache.put_until(cache_key, id.clone(), g, u.valid_until, Some(u.id));
+            }
+            (answer, token_use)
+        }
     };
     match answer {
         BackendAnswer::Accepted(id) => {
-            if let Some(tid) = token_id {
-                app.token_uses.lock().unwrap_or_else(|e| e.into_inner()).insert(tid, app.clock.now());
+            if let Some(u) = token_use {
+                app.token_uses.lock().unwrap_or_else(|e| e.into_inner()).insert(u.id, app.clock.now());
             }
             app.metrics.decision("bearer", "accepted");
             audit(t, &id.name, "bearer", "accepted", "local");

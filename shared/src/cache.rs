@@ -23,6 +23,7 @@ struct Entry {
     identity: Identity,
     expires: i64,
     generation: i64,
+    tag: Option<i64>,
 }
 
 /// The cache.
@@ -55,13 +56,18 @@ impl CredentialCache {
 
     /// A live entry of this generation.
     pub fn get(&self, key: &CacheKey, generation: i64) -> Option<Identity> {
+        self.get_tagged(key, generation).map(|(id, _)| id)
+    }
+
+    /// A live entry with the tag it was stored with (e.g. a token's row id).
+    pub fn get_tagged(&self, key: &CacheKey, generation: i64) -> Option<(Identity, Option<i64>)> {
         if self.ttl == 0 {
             return None;
         }
         let now = self.clock.now();
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         match map.get(key) {
-            Some(e) if e.expires > now && e.generation == generation => Some(e.identity.clone()),
+            Some(e) if e.expires > now && e.generation == generation => Some((e.identity.clone(), e.tag)),
             Some(_) => {
                 map.remove(key);
                 None
@@ -72,6 +78,12 @@ impl CredentialCache {
 
     /// Remembers a success.
     pub fn put(&self, key: CacheKey, identity: Identity, generation: i64) {
+        self.put_until(key, identity, generation, None, None);
+    }
+
+    /// Remembers a success no longer than `valid_until` (an account's or token's expiry),
+    /// with an optional tag.
+    pub fn put_until(&self, key: CacheKey, identity: Identity, generation: i64, valid_until: Option<i64>, tag: Option<i64>) {
         if self.ttl == 0 {
             return;
         }
@@ -83,7 +95,8 @@ impl CredentialCache {
                 map.clear();
             }
         }
-        map.insert(key, Entry { identity, expires: now.saturating_add(self.ttl), generation });
+        let expires = now.saturating_add(self.ttl).min(valid_until.unwrap_or(i64::MAX));
+        map.insert(key, Entry { identity, expires, generation, tag });
     }
 
     /// Drops everything (config reload).
@@ -133,6 +146,17 @@ mod tests {
         c.put(k, ident(), 2);
         clock.advance(60);
         assert!(c.get(&k, 2).is_none(), "expired");
+    }
+
+    #[test]
+    fn entries_never_outlive_the_account() {
+        let clock = ManualClock::new(0);
+        let c = CredentialCache::new(Duration::from_secs(60), Arc::new(clock.clone()));
+        let k = c.key_for(&[b"x"]);
+        c.put_until(k, ident(), 1, Some(10), Some(7));
+        assert_eq!(c.get_tagged(&k, 1), Some((ident(), Some(7))));
+        clock.advance(10);
+        assert!(c.get(&k, 1).is_none());
     }
 
     #[test]

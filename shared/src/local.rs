@@ -100,7 +100,7 @@ impl LocalBackend {
     /// Checks a bearer token: shape and checksum first (no database work for garbage),
     /// then its hash, revocation, expiry and the owner's state. Returns the token's row id
     /// with an acceptance, so the caller can record its use.
-    pub fn verify_token(&self, presented: &Secret) -> (BackendAnswer, Option<i64>) {
+    pub fn verify_token(&self, presented: &Secret) -> (BackendAnswer, Option<TokenUse>) {
         if !token::is_well_formed(presented.expose()) {
             return (BackendAnswer::Rejected(Rejection::BadCredentials), None);
         }
@@ -122,7 +122,11 @@ impl LocalBackend {
         }
         let mut id = identity(&owner);
         id.scopes = Some(info.scopes);
-        (BackendAnswer::Accepted(id), Some(info.id))
+        let valid_until = match (info.expires_at, owner.expires_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        (BackendAnswer::Accepted(id), Some(TokenUse { id: info.id, valid_until }))
     }
 
     /// A user by name (for Digest, after the response verified).
@@ -155,6 +159,15 @@ impl LocalBackend {
     pub fn touch_tokens(&self, uses: &[(i64, i64)]) -> Result<()> {
         self.with_store(|s| s.touch_tokens(uses))
     }
+}
+
+/// A verified token's row id and the moment it (or its owner) stops being valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenUse {
+    /// Row id, for recording its use.
+    pub id: i64,
+    /// Token or owner expiry, whichever is first.
+    pub valid_until: Option<i64>,
 }
 
 /// Why an account may not log in at `now`, if it may not.
