@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 clone, as root:
-# installs what the tests need, checks formatting and lints, builds, and runs every test
-# (unit tests, then integration tests that start real servers on loopback).
+# installs what the tests need, checks formatting and lints, builds, runs every unit and
+# integration test (real nginx, slapd, PAM via pam_wrapper, NSS via nss_wrapper, curl,
+# python requests), then the root-only end-to-end tests: an ssh login through
+# pam_wicket/libnss_wicket, and the Debian packages built, installed, used and purged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
 
-need_pkgs=(nginx-light apache2-utils sqlite3 curl python3 python3-requests wrk libpam0g-dev pamtester)
+need_pkgs=(nginx-light apache2-utils sqlite3 curl python3 python3-requests wrk
+           libpam0g-dev pamtester libpam-wrapper libnss-wrapper slapd ldap-utils openssl
+           openssh-server sshpass debhelper dh-nss lintian dpkg-dev fakeroot binutils)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,12 +21,26 @@ if ((${#missing[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# nginx from the package would start a system instance on port 80; the tests run their own.
-systemctl disable --now nginx >/dev/null 2>&1 || true
+# Packages may start system instances; the tests run their own on loopback.
+for svc in nginx slapd ssh; do
+    systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
+done
 
 echo "== format";  cargo fmt --all --check
 echo "== clippy";  cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== build";   cargo build --workspace --locked
-echo "== tests";   cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
-grep -q "test result: FAILED" target/test-output.txt && exit 1
+echo "== exported symbols"
+pam_syms=$(nm -D --defined-only target/debug/libpam_wicket.so | awk '{print $3}' | grep '^pam_sm_' | sort | tr '\n' ' ')
+[ "$pam_syms" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session pam_sm_open_session pam_sm_setcred " ] \
+    || { echo "pam_wicket.so exports: $pam_syms"; exit 1; }
+nss_syms=$(nm -D --defined-only target/debug/libnss_wicket.so | awk '{print $3}' | grep -c '^_nss_wicket_')
+[ "$nss_syms" -ge 5 ] || { echo "libnss_wicket.so exports only $nss_syms _nss_wicket_* symbols"; exit 1; }
+echo "pam_sm_* and $nss_syms _nss_wicket_* symbols exported"
+
+echo "== tests"
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
+echo "== end to end: ssh login as a Wicket-only user"
+tests/sshd.sh
+echo "== end to end: Debian packages"
+tests/packages.sh
 echo "== all tests passed"
