@@ -40,7 +40,11 @@ pub fn build(cfg: &Config, clock: SharedClock, pam: Option<PamFactory<'_>>) -> R
                 directories.push(l.clone());
                 backends.push(l);
             }
-            BackendConfig::Ldap(l) => backends.push(Arc::new(crate::ldap::LdapBackend::new(l, clock.clone())?)),
+            BackendConfig::Ldap(l) => {
+                let b = Arc::new(crate::ldap::LdapBackend::new(l, clock.clone())?);
+                directories.push(b.clone());
+                backends.push(b);
+            }
             BackendConfig::Pam(p) => match pam {
                 Some(make) => backends.push(make(p)),
                 None => return Err(crate::Error::Invalid("the pam backend is not available in this program".into())),
