@@ -181,11 +181,15 @@ async fn authenticate(app: &Arc<App>, rt: &Arc<Runtime>, uid: u32, user: String,
         }
         Err(reason) => return Response::Unavailable { reason },
     }
-    let origin = match rhost.as_deref().and_then(|h| h.parse::<std::net::IpAddr>().ok()) {
-        Some(ip) => wicket_core::throttle::client_key(&ip),
-        None => format!("p:{uid}"),
-    };
-    let keys = [user_key(&user), origin];
+    // Throttle per user and per origin. The origin is the remote address when PAM knows
+    // it; otherwise the calling uid — except root: su, sudo and login all run as root, so a
+    // per-root key would let anyone lock everyone out with a few bad guesses.
+    let mut keys = vec![user_key(&user)];
+    match rhost.as_deref().and_then(|h| h.parse::<std::net::IpAddr>().ok()) {
+        Some(ip) => keys.push(wicket_core::throttle::client_key(&ip)),
+        None if uid != 0 => keys.push(format!("p:{uid}")),
+        None => {}
+    }
     let checked = verify::password(app, rt, &user, password, &keys, "pam", false).await;
     let (resp, outcome, backend) = match checked {
         Checked::Accepted(id) => (Response::Ok, "accepted", id.backend),
@@ -212,7 +216,10 @@ async fn account(rt: &Arc<Runtime>, uid: u32, user: &str, service: &str) -> Resp
     }
     match may_act_for(rt, uid, user).await {
         Ok(true) => {}
-        Ok(false) => return Response::NotAllowed,
+        Ok(false) => {
+            audit(uid, user, service, "account", "not_allowed", "-");
+            return Response::NotAllowed;
+        }
         Err(reason) => return Response::Unavailable { reason },
     }
     // Wicket's own users carry state and expiry; other backends' users are checked by
@@ -279,7 +286,10 @@ async fn change_password(
     // Everyone but root proves the old password, through the same throttle.
     if uid != 0 || old.is_some() {
         let Some(old) = old else { return Response::AuthError };
-        let keys = [user_key(user), format!("p:{uid}")];
+        let mut keys = vec![user_key(user)];
+        if uid != 0 {
+            keys.push(format!("p:{uid}"));
+        }
         match verify::password(app, rt, user, old, &keys, "pam", false).await {
             Checked::Accepted(id) if id.backend == "local" => {}
             Checked::Accepted(_) => {

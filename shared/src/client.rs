@@ -72,6 +72,22 @@ pub fn call(socket: &Path, request: &Request, deadline: Duration) -> Result<Resp
     call_on(stream, request, deadline)
 }
 
+/// [`call`] on an already connected stream (tests, socket pairs).
+pub fn call_on(mut stream: UnixStream, request: &Request, deadline: Duration) -> Result<Response, ClientError> {
+    stream.set_read_timeout(Some(deadline)).map_err(|e| ClientError::Io(e.to_string()))?;
+    stream.set_write_timeout(Some(deadline)).map_err(|e| ClientError::Io(e.to_string()))?;
+    let mut frame = encode(request).map_err(ClientError::Protocol)?;
+    let written = stream.write_all(&frame);
+    zeroize::Zeroize::zeroize(&mut frame);
+    written.map_err(|e| ClientError::Io(e.to_string()))?;
+    let mut prefix = [0u8; 4];
+    stream.read_exact(&mut prefix).map_err(|e| ClientError::Io(e.to_string()))?;
+    let n = frame_len(prefix).map_err(ClientError::Protocol)?;
+    let mut body = vec![0u8; n];
+    stream.read_exact(&mut body).map_err(|e| ClientError::Io(e.to_string()))?;
+    serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,18 +138,3 @@ mod tests {
     }
 }
 
-/// [`call`] on an already connected stream (tests, socket pairs).
-pub fn call_on(mut stream: UnixStream, request: &Request, deadline: Duration) -> Result<Response, ClientError> {
-    stream.set_read_timeout(Some(deadline)).map_err(|e| ClientError::Io(e.to_string()))?;
-    stream.set_write_timeout(Some(deadline)).map_err(|e| ClientError::Io(e.to_string()))?;
-    let mut frame = encode(request).map_err(ClientError::Protocol)?;
-    let written = stream.write_all(&frame);
-    zeroize::Zeroize::zeroize(&mut frame);
-    written.map_err(|e| ClientError::Io(e.to_string()))?;
-    let mut prefix = [0u8; 4];
-    stream.read_exact(&mut prefix).map_err(|e| ClientError::Io(e.to_string()))?;
-    let n = frame_len(prefix).map_err(ClientError::Protocol)?;
-    let mut body = vec![0u8; n];
-    stream.read_exact(&mut body).map_err(|e| ClientError::Io(e.to_string()))?;
-    serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))
-}

@@ -524,7 +524,7 @@ fn redact_secrets(text: &str, msg: &str) -> String {
         if !["password", "secret", "token"].iter().any(|w| k.contains(w)) {
             continue;
         }
-        for token in v.split(|c: char| matches!(c, '[' | ']' | '"' | '\'' | ',' | ' ' | '\t' | '{' | '}')) {
+        for token in v.split(['[', ']', '"', '\'', ',', ' ', '\t', '{', '}']) {
             if token.len() >= 2 {
                 out = out.replace(token, "***");
             }
