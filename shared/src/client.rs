@@ -6,7 +6,7 @@ use crate::proto::{DEFAULT_SOCKET, Request, Response, encode, frame_len};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why a call failed (the daemon is unreachable or answered garbage).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,20 +72,45 @@ pub fn call(socket: &Path, request: &Request, deadline: Duration) -> Result<Resp
     call_on(stream, request, deadline)
 }
 
-/// [`call`] on an already connected stream (tests, socket pairs).
+/// [`call`] on an already connected stream (tests, socket pairs). `deadline` bounds the
+/// whole exchange, not each read.
 pub fn call_on(mut stream: UnixStream, request: &Request, deadline: Duration) -> Result<Response, ClientError> {
-    stream.set_read_timeout(Some(deadline)).map_err(|e| ClientError::Io(e.to_string()))?;
-    stream.set_write_timeout(Some(deadline)).map_err(|e| ClientError::Io(e.to_string()))?;
+    let until = Instant::now() + deadline;
     let mut frame = encode(request).map_err(ClientError::Protocol)?;
-    let written = stream.write_all(&frame);
+    let written = exchange(&mut stream, until, |s| s.write_all(&frame));
     zeroize::Zeroize::zeroize(&mut frame);
-    written.map_err(|e| ClientError::Io(e.to_string()))?;
+    written?;
     let mut prefix = [0u8; 4];
-    stream.read_exact(&mut prefix).map_err(|e| ClientError::Io(e.to_string()))?;
+    read_full(&mut stream, &mut prefix, until)?;
     let n = frame_len(prefix).map_err(ClientError::Protocol)?;
     let mut body = vec![0u8; n];
-    stream.read_exact(&mut body).map_err(|e| ClientError::Io(e.to_string()))?;
+    read_full(&mut stream, &mut body, until)?;
     serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
+fn remaining(until: Instant) -> Result<Duration, ClientError> {
+    let left = until.saturating_duration_since(Instant::now());
+    if left.is_zero() { Err(ClientError::Io("deadline passed".into())) } else { Ok(left) }
+}
+
+fn exchange(stream: &mut UnixStream, until: Instant, f: impl FnOnce(&mut UnixStream) -> std::io::Result<()>) -> Result<(), ClientError> {
+    stream.set_write_timeout(Some(remaining(until)?)).map_err(|e| ClientError::Io(e.to_string()))?;
+    f(stream).map_err(|e| ClientError::Io(e.to_string()))
+}
+
+/// Fills `buf`, giving each read only the time left until `until`.
+fn read_full(stream: &mut UnixStream, buf: &mut [u8], until: Instant) -> Result<(), ClientError> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        stream.set_read_timeout(Some(remaining(until)?)).map_err(|e| ClientError::Io(e.to_string()))?;
+        match stream.read(&mut buf[filled..]) {
+            Ok(0) => return Err(ClientError::Io("connection closed".into())),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ClientError::Io(e.to_string())),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
