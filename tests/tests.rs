@@ -6,4 +6,7 @@ mod support;
 
 mod cli;
 mod http;
+mod ldap;
+mod nss_module;
 mod pam_backend;
+mod pam_module;

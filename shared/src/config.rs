@@ -249,8 +249,8 @@ pub struct LdapConfig {
     pub user_dn: Option<String>,
     /// Service account for search-then-bind.
     pub bind_dn: Option<String>,
-    /// Its password (prefer `bind_password_file`).
-    pub bind_password: Option<String>,
+    /// Its password (prefer `bind_password_file`); never printed.
+    pub bind_password: Option<crate::secret::Secret>,
     /// File holding its password (first line).
     pub bind_password_file: Option<PathBuf>,
     /// Search base for users.

@@ -4,7 +4,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+pub mod nss;
+pub mod pam;
 pub mod servers;
+pub mod slapd;
 
 /// Path of a workspace binary next to this test executable (`target/<profile>/NAME`).
 pub fn bin(name: &str) -> PathBuf {

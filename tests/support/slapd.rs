@@ -17,7 +17,6 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The fixture's naming context and well-known DNs.
-pub const SUFFIX: &str = "dc=example,dc=org";
 pub const PEOPLE: &str = "ou=people,dc=example,dc=org";
 pub const GROUPS: &str = "ou=groups,dc=example,dc=org";
 pub const READER_DN: &str = "cn=reader,dc=example,dc=org";
@@ -67,7 +66,8 @@ fn hash(password: &str) -> String {
     if let Some(h) = map.lock().unwrap_or_else(|e| e.into_inner()).get(password) {
         return h.clone();
     }
-    let h = must(Command::new(sbin("slappasswd")).args(["-h", "{SSHA}", "-s", password]), "slappasswd").trim().to_string();
+    let h =
+        must(Command::new(sbin("slappasswd")).args(["-h", "{SSHA}", "-s", password]), "slappasswd").trim().to_string();
     map.lock().unwrap_or_else(|e| e.into_inner()).insert(password.to_string(), h.clone());
     h
 }
@@ -161,7 +161,12 @@ impl Slapd {
         }
         std::fs::write(d.join("people.ldif"), ldif).unwrap_or_else(|e| panic!("{e}"));
         must(
-            Command::new(sbin("slapadd")).arg("-q").arg("-f").arg(d.join("slapd.conf")).arg("-l").arg(d.join("people.ldif")),
+            Command::new(sbin("slapadd"))
+                .arg("-q")
+                .arg("-f")
+                .arg(d.join("slapd.conf"))
+                .arg("-l")
+                .arg(d.join("people.ldif")),
             "slapadd",
         );
         let port = free_port();

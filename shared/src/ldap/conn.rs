@@ -8,9 +8,9 @@
 
 use super::entry::Entry;
 use super::settings::Settings;
-use ldap3::{LdapConn, LdapConnSettings, LdapError, Scope, SearchEntry, SearchOptions};
+use ldap3::{LdapConn, LdapConnSettings, LdapError, Scope, SearchEntry, SearchOptions, StdStream};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why an operation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,10 @@ fn rc_name(rc: u32) -> &'static str {
 /// Describes a transport-level error without ever echoing request data.
 fn describe(url: &str, e: &LdapError) -> String {
     let what = match e {
-        LdapError::Io { source } => format!("I/O error: {source}"),
+        LdapError::Io { source } => match source.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+            Some(tls) => format!("TLS error: {tls}"),
+            None => format!("I/O error: {source}"),
+        },
         LdapError::Timeout { .. } => "timed out".to_string(),
         LdapError::Rustls { source } => format!("TLS error: {source}"),
         LdapError::DNSName { .. } => "TLS error: the host is not a valid server name".to_string(),
@@ -89,6 +92,43 @@ fn describe(url: &str, e: &LdapError) -> String {
     format!("{url}: {what}")
 }
 
+/// Host and port of an `ldap://` or `ldaps://` URL (default ports 389 and 636).
+fn host_port(url: &str) -> Option<(String, u16)> {
+    let lower = url.to_ascii_lowercase();
+    let (rest, default_port) = match lower.strip_prefix("ldaps://") {
+        Some(r) => (r, 636),
+        None => (lower.strip_prefix("ldap://")?, 389),
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (h, after) = v6.split_once(']')?;
+            (h, after.strip_prefix(':'))
+        }
+        None => match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        Some(p) if !p.is_empty() => p.parse().ok()?,
+        _ => default_port,
+    };
+    (!host.is_empty()).then(|| (host.to_string(), port))
+}
+
+/// Connects TCP within `timeout` (name resolution included) with `TCP_NODELAY` set. Without
+/// it, the first request after a TLS 1.3 handshake waits for a delayed ACK (~40 ms).
+fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<std::net::TcpStream, LdapError> {
+    use ldap3::tokio;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let connected =
+        rt.block_on(async { tokio::time::timeout(timeout, tokio::net::TcpStream::connect((host, port))).await });
+    let stream = connected.map_err(|elapsed| LdapError::Timeout { elapsed })??;
+    stream.set_nodelay(true)?;
+    Ok(stream.into_std()?)
+}
+
 /// One open connection and the timeout its operations use.
 #[derive(Debug)]
 pub(crate) struct Conn {
@@ -103,18 +143,29 @@ impl Conn {
     pub fn open(s: &Settings) -> Result<Self, Failure> {
         let mut last = Failure::Broken("no LDAP server configured".into());
         for url in &s.urls {
-            let mut cs = LdapConnSettings::new().set_conn_timeout(s.timeout);
-            if let Some(tls) = &s.tls {
-                cs = cs.set_config(tls.clone());
-            }
-            let is_ldap = url.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("ldap://"));
-            cs = cs.set_starttls(s.starttls && is_ldap);
-            match LdapConn::with_settings(cs, url) {
+            match Self::open_one(s, url) {
                 Ok(inner) => return Ok(Self { inner, url: url.clone(), timeout: s.timeout }),
                 Err(e) => last = Failure::Broken(describe(url, &e)),
             }
         }
         Err(last)
+    }
+
+    fn open_one(s: &Settings, url: &str) -> Result<LdapConn, LdapError> {
+        let started = Instant::now();
+        let Some((host, port)) = host_port(url) else {
+            return Err(LdapError::UnknownScheme(String::new()));
+        };
+        let tcp = connect_tcp(&host, port, s.timeout)?;
+        // What is left of the timeout bounds the TLS handshake or StartTLS.
+        let left = s.timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(1));
+        let mut cs = LdapConnSettings::new().set_conn_timeout(left).set_std_stream(StdStream::Tcp(tcp));
+        if let Some(tls) = &s.tls {
+            cs = cs.set_config(tls.clone());
+        }
+        let is_ldap = url.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("ldap://"));
+        cs = cs.set_starttls(s.starttls && is_ldap);
+        LdapConn::with_settings(cs, url)
     }
 
     /// A simple bind. `Ok` only for result code 0.
@@ -201,7 +252,7 @@ impl Pool {
     /// connection.
     pub fn run<T>(
         &self,
-        open: impl Fn() -> Result<Conn, Failure>,
+        mut open: impl FnMut() -> Result<Conn, Failure>,
         mut op: impl FnMut(&mut Conn) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
         let (mut conn, pooled) = match self.take() {
@@ -261,5 +312,82 @@ fn drop_off_reactor(conns: Vec<Conn>) {
         }
         // No thread: leaking a few sockets beats a panic on the reactor.
         Err(_) => std::mem::forget(conns),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{BackendConfig, Config};
+
+    #[test]
+    fn host_and_port_from_urls() {
+        let hp = |u: &str| host_port(u);
+        assert_eq!(hp("ldap://h"), Some(("h".into(), 389)));
+        assert_eq!(hp("LDAPS://Host.Example:1636/dc=x?uid"), Some(("host.example".into(), 1636)));
+        assert_eq!(hp("ldaps://h/"), Some(("h".into(), 636)));
+        assert_eq!(hp("ldap://[::1]:3389"), Some(("::1".into(), 3389)));
+        assert_eq!(hp("ldap://[::1]"), Some(("::1".into(), 389)));
+        assert_eq!(hp("ldap://h:"), Some(("h".into(), 389)));
+        assert_eq!(hp("ldap://:389"), None);
+        assert_eq!(hp("ldap://h:notaport"), None);
+        assert_eq!(hp("http://h"), None);
+    }
+
+    fn settings(url: &str) -> Settings {
+        let cfg = Config::parse(&format!(
+            "[[backend]]\nkind = \"ldap\"\nurl = \"{url}\"\nbase = \"dc=x\"\ntimeout = \"2s\"\n"
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Some(BackendConfig::Ldap(l)) = cfg.backend.first() else { panic!("not ldap") };
+        Settings::from_config(l).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_pool_can_be_dropped_on_an_async_worker() {
+        // A plain ldap:// connection is only a TCP connect: a listener that never answers
+        // is enough to fill a pool.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let s = settings(&format!("ldap://127.0.0.1:{port}"));
+        let pool = Pool::new(2);
+        for _ in 0..2 {
+            pool.give(Conn::open(&s).unwrap_or_else(|e| panic!("{e:?}")));
+        }
+        let rt = ldap3::tokio::runtime::Builder::new_current_thread().build().unwrap_or_else(|e| panic!("{e}"));
+        // Dropping a tokio runtime here would panic; the pool must hand its connections off.
+        rt.block_on(async move { drop(pool) });
+    }
+
+    #[test]
+    fn a_stale_pooled_connection_is_retried_once_on_a_new_one() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let s = settings(&format!("ldap://127.0.0.1:{port}"));
+        let pool = Pool::new(2);
+        pool.give(Conn::open(&s).unwrap_or_else(|e| panic!("{e:?}")));
+        pool.give(Conn::open(&s).unwrap_or_else(|e| panic!("{e:?}")));
+        let mut calls = 0;
+        let mut opened = 0;
+        let out = pool.run(
+            || {
+                opened += 1;
+                Conn::open(&s)
+            },
+            |_| {
+                calls += 1;
+                if calls == 1 { Err(Failure::Broken("stale".into())) } else { Ok(calls) }
+            },
+        );
+        assert_eq!(out, Ok(2));
+        assert_eq!(opened, 1, "one new connection after the stale one");
+        // The other idle connection was dropped with the stale one; the new one is kept.
+        assert!(pool.take().is_some() && pool.take().is_none());
+        // A fresh connection that fails is not retried.
+        let out: Result<(), _> = pool.run(|| Conn::open(&s), |_| Err(Failure::Broken("down".into())));
+        assert_eq!(out, Err(Failure::Broken("down".into())));
+        // Result codes keep the connection.
+        let out: Result<(), _> = pool.run(|| Conn::open(&s), |_| Err(Failure::Code { rc: 49, op: "bind" }));
+        assert!(out.is_err() && pool.take().is_some());
     }
 }

@@ -6,13 +6,17 @@
 //!   else it is "not found". By uid, `user_filter` with `{user}` = `*` is combined with
 //!   `(uidNumber=N)`, and the first entry the server returns wins.
 //! - Groups are entries of class posixGroup, groupOfNames or groupOfUniqueNames with a
-//!   gidNumber, under `group_base` (else the user base). Members are `memberUid` values and
+//!   gidNumber, under `group_base` or, without it (groups from `memberOf`), under the naming
+//!   context that holds the user base (read once from the root DSE; the user base itself if
+//!   the server does not say). Members are `memberUid` values and
 //!   the user names of `member`/`uniqueMember` DNs (the first RDN when its type is the
 //!   name attribute, else read from the member's entry).
 //! - A user's groups come from `memberOf` (each group entry read) or the `group_filter`
 //!   search, keeping only groups with a gidNumber.
 //!
-//! An unset attribute (`homeDirectory`, `loginShell`, `cn`) gives an empty field.
+//! An unset attribute (`homeDirectory`, `loginShell`, `cn`) gives an empty field. A search
+//! base the connection may not see (`noSuchObject`, e.g. anonymous lookups on a directory
+//! that hides itself from anonymous clients) finds nothing; it is not an outage.
 
 use super::cache::TtlCache;
 use super::conn::{Conn, Failure, RC_NO_SUCH_OBJECT};
@@ -57,7 +61,42 @@ fn unavailable(f: &Failure) -> Unavailable {
     Unavailable(f.reason())
 }
 
+/// A subtree search where a base that does not exist (or is hidden) finds nothing.
+fn search_under(c: &mut Conn, base: &str, filter: &str, attrs: &[&str], limit: i32) -> Result<Vec<Entry>, Failure> {
+    match c.search(base, Scope::Subtree, filter, attrs, limit) {
+        Err(Failure::Code { rc: RC_NO_SUCH_OBJECT, .. }) => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+/// True when `dn` is `suffix` or lies below it (ASCII case and spaces after commas ignored).
+fn dn_within(dn: &str, suffix: &str) -> bool {
+    let norm = |s: &str| s.split(',').map(|p| p.trim().to_ascii_lowercase()).collect::<Vec<_>>();
+    let (dn, suffix) = (norm(dn), norm(suffix));
+    !suffix.is_empty() && dn.len() >= suffix.len() && dn[dn.len() - suffix.len()..] == suffix[..]
+}
+
 impl LdapBackend {
+    /// Where group lookups search: `group_base`, else the naming context holding the user
+    /// base (from the root DSE, remembered), else the user base.
+    fn group_lookup_base(&self, c: &mut Conn) -> Result<Option<String>, Failure> {
+        if let Some(b) = &self.settings.group_base {
+            return Ok(Some(b.clone()));
+        }
+        let Some(user_base) = self.settings.user_base.as_deref() else { return Ok(None) };
+        if let Some(b) = self.group_search_base.get() {
+            return Ok(Some(b.clone()));
+        }
+        let contexts = match c.search("", Scope::Base, "(objectClass=*)", &["namingContexts"], 1) {
+            Ok(v) => v.into_iter().next().map(|e| e.values("namingContexts").to_vec()).unwrap_or_default(),
+            Err(Failure::Code { .. }) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let best = contexts.into_iter().filter(|nc| dn_within(user_base, nc)).max_by_key(String::len);
+        let base = best.unwrap_or_else(|| user_base.to_string());
+        Ok(Some(self.group_search_base.get_or_init(|| base).clone()))
+    }
+
     /// A cached answer, or `fetch` over a service connection, remembered (negative answers,
     /// as told by `is_negative`, for a shorter time).
     fn cached<K: Eq + Hash + Clone, V: Clone>(
@@ -106,7 +145,7 @@ impl LdapBackend {
     fn find_user(&self, c: &mut Conn, name: &str, attrs: &[&str]) -> Result<Option<Entry>, Failure> {
         let Some(base) = self.settings.user_base.as_deref() else { return Ok(None) };
         let filter = expand(&self.settings.user_filter, &[("user", &escape_filter_value(name))]);
-        let found = c.search(base, Scope::Subtree, &filter, attrs, NAME_MATCH_LIMIT)?;
+        let found = search_under(c, base, &filter, attrs, NAME_MATCH_LIMIT)?;
         let mut exact: Vec<Entry> =
             found.into_iter().filter(|e| e.has_exact(&self.settings.attrs.name, name)).collect();
         if exact.len() > 1 {
@@ -162,7 +201,7 @@ impl LdapBackend {
     /// Groups matching `filter` under the group lookup base.
     fn search_groups(&self, c: &mut Conn, base: &str, filter: &str, limit: i32) -> Result<Vec<PosixGroup>, Failure> {
         let attrs = self.group_attrs();
-        let found = c.search(base, Scope::Subtree, filter, &attrs, limit)?;
+        let found = search_under(c, base, filter, &attrs, limit)?;
         let mut out = Vec::new();
         for e in &found {
             if let Some(g) = self.posix_group(c, e)? {
@@ -173,7 +212,6 @@ impl LdapBackend {
     }
 
     fn group_lookup(&self, key: GroupKey) -> Lookup<PosixGroup> {
-        let Some(base) = self.settings.group_lookup_base.clone() else { return Ok(None) };
         let a = &self.settings.attrs;
         let filter = match &key {
             GroupKey::Name(n) => {
@@ -183,6 +221,7 @@ impl LdapBackend {
         };
         let wanted = key.clone();
         self.cached(&self.groups, key, Option::is_none, |c| {
+            let Some(base) = self.group_lookup_base(c)? else { return Ok(None) };
             let found = self.search_groups(c, &base, &filter, NAME_MATCH_LIMIT)?;
             let mut hits = found.into_iter().filter(|g| match &wanted {
                 GroupKey::Name(n) => &g.name == n,
@@ -211,7 +250,7 @@ impl Directory for LdapBackend {
         let filter = format!("(&{any_user}({}={uid}))", a.uid_number);
         let attrs = self.posix_user_attrs();
         self.cached(&self.users, UserKey::Uid(uid), Option::is_none, |c| {
-            let found = c.search(&base, Scope::Subtree, &filter, &attrs, NAME_MATCH_LIMIT)?;
+            let found = search_under(c, &base, &filter, &attrs, NAME_MATCH_LIMIT)?;
             Ok(found.iter().find_map(|e| {
                 let name = e.first(&a.name)?;
                 self.posix_user(e, name).filter(|u| u.uid == uid)
@@ -271,5 +310,21 @@ impl Directory for LdapBackend {
             groups.dedup_by(|x, y| x.gid == y.gid && x.name == y.name);
             Ok(groups)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naming_context_suffixes() {
+        assert!(dn_within("ou=people,dc=example,dc=org", "dc=example,dc=org"));
+        assert!(dn_within("ou=people, DC=Example, dc=org", "dc=example,dc=org"));
+        assert!(dn_within("dc=example,dc=org", "dc=example,dc=org"));
+        assert!(!dn_within("ou=people,dc=example,dc=org", "dc=other,dc=org"));
+        assert!(!dn_within("ou=people,dc=myexample,dc=org", "dc=example,dc=org"));
+        assert!(!dn_within("dc=org", "dc=example,dc=org"));
+        assert!(!dn_within("dc=org", ""));
     }
 }

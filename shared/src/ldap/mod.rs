@@ -46,7 +46,8 @@
 //!
 //! # Lookups
 //! [`LdapBackend`] is also a [`Directory`](crate::directory::Directory), through the service
-//! connection, with a TTL cache (`cache_ttl`; negative answers at most 10 s).
+//! connection, with a TTL cache (`cache_ttl`; negative answers at most 10 s). See the
+//! `lookup` module for what counts as a POSIX user or group.
 
 mod cache;
 mod conn;
@@ -68,6 +69,7 @@ use cache::{MAX_ENTRIES, TtlCache};
 use conn::{Conn, Failure, Pool};
 use lookup::{GroupKey, UserKey};
 use settings::Settings;
+use std::sync::OnceLock;
 
 /// Idle connections kept per pool (the daemon runs blocking work behind a semaphore sized to
 /// the cores, so more would sit unused).
@@ -84,6 +86,8 @@ pub struct LdapBackend {
     users: TtlCache<UserKey, Option<PosixUser>>,
     groups: TtlCache<GroupKey, Option<PosixGroup>>,
     memberships: TtlCache<String, Vec<PosixGroup>>,
+    /// Where group lookups search without `group_base`, found once from the root DSE.
+    group_search_base: OnceLock<String>,
 }
 
 impl LdapBackend {
@@ -106,6 +110,7 @@ impl LdapBackend {
             users: TtlCache::new(clock.clone(), ttl, MAX_ENTRIES),
             groups: TtlCache::new(clock.clone(), ttl, MAX_ENTRIES),
             memberships: TtlCache::new(clock, ttl, MAX_ENTRIES),
+            group_search_base: OnceLock::new(),
         })
     }
 

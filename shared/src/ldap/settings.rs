@@ -58,8 +58,9 @@ pub(crate) struct Settings {
     pub user_filter: String,
     /// Where a user's groups come from.
     pub groups: GroupSource,
-    /// Where groups are looked up by name or gid (`group_base`, else the user base).
-    pub group_lookup_base: Option<String>,
+    /// `group_base`: where NSS group lookups search (without it: the naming context that
+    /// holds the user base).
+    pub group_base: Option<String>,
     /// Connect and per-operation timeout.
     pub timeout: Duration,
     /// Lookup cache TTL.
@@ -111,7 +112,7 @@ impl Settings {
 
         let service = match (&cfg.bind_dn, &cfg.bind_password, &cfg.bind_password_file) {
             (None, None, None) => None,
-            (Some(dn), Some(pw), None) => Some((dn.clone(), Secret::from(pw.as_str()))),
+            (Some(dn), Some(pw), None) => Some((dn.clone(), pw.clone())),
             (Some(dn), None, Some(path)) => Some((dn.clone(), read_password_file(path)?)),
             (Some(_), Some(_), Some(_)) => return Err(invalid("set bind_password or bind_password_file, not both")),
             (Some(_), None, None) => return Err(invalid("bind_dn needs bind_password or bind_password_file")),
@@ -135,7 +136,6 @@ impl Settings {
             Some(base) => GroupSource::Search { base: base.clone(), filter: cfg.group_filter.clone() },
             None => GroupSource::MemberOf,
         };
-        let group_lookup_base = cfg.group_base.clone().or_else(|| user_base.clone());
         Ok(Self {
             urls,
             starttls: cfg.starttls,
@@ -145,7 +145,7 @@ impl Settings {
             user_base,
             user_filter: cfg.user_filter.clone(),
             groups,
-            group_lookup_base,
+            group_base: cfg.group_base.clone(),
             timeout: cfg.timeout,
             cache_ttl: cfg.cache_ttl,
             attrs: cfg.attributes.clone(),
@@ -204,7 +204,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.mode, BindMode::Direct { template: "uid={user},ou=people,dc=example,dc=org".into() });
         assert_eq!(s.user_base.as_deref(), Some("ou=people,dc=example,dc=org"));
-        assert_eq!(s.group_lookup_base.as_deref(), Some("ou=people,dc=example,dc=org"));
+        assert_eq!(s.group_base, None);
         assert_eq!(s.groups, GroupSource::MemberOf);
         assert!(s.service.is_none());
         assert!(s.tls.is_none());
@@ -236,7 +236,7 @@ mod tests {
                 filter: "(&(objectClass=groupOfNames)(member={dn}))".into()
             }
         );
-        assert_eq!(s.group_lookup_base.as_deref(), Some("ou=groups,dc=x"));
+        assert_eq!(s.group_base.as_deref(), Some("ou=groups,dc=x"));
         assert_eq!(s.timeout, Duration::from_secs(2));
         assert_eq!(s.cache_ttl, Duration::from_secs(30));
         assert!(!format!("{s:?}").contains("s3cret"), "the password must not show in Debug");
