@@ -99,7 +99,7 @@ mkdir -p "$conf/logs"
     echo "events { worker_connections 64; }"
     echo "http { access_log off; client_body_temp_path $conf/cb; proxy_temp_path $conf/px;"
     echo "  server { listen 127.0.0.1:18080; location / { return 200 \"app user=\$http_remote_user\\n\"; } }"
-    sed -e 's/listen 80;/listen 127.0.0.1:18081;/' /usr/share/doc/wicket/examples/nginx.conf
+    sed -e 's/listen 80;/listen 127.0.0.1:18081;/' -e 's/127.0.0.1:8080/127.0.0.1:18080/' /usr/share/doc/wicket/examples/nginx.conf
     echo "}"
 } >"$conf/nginx.conf"
 nginx -p "$conf" -c "$conf/nginx.conf" -g 'daemon off;' &
