@@ -103,7 +103,8 @@ fn pam_backend_with_pam_unix_and_a_real_account() {
     std::fs::write(&guard.service, "auth required pam_unix.so nodelay\naccount required pam_unix.so\n")
         .unwrap_or_else(|e| panic!("{e}"));
     let config = env.dir.path().join("pam.toml");
-    std::fs::write(&config, format!("[[backend]]\nkind = \"pam\"\nservice = \"{service}\"\n")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&config, format!("[[backend]]\nkind = \"pam\"\nservice = \"{service}\"\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let ok = check(&env, &config, &[], &user, "sys-secret-1");
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("backend pam"));

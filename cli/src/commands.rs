@@ -322,8 +322,9 @@ fn token_times(t: &TokenInfo) -> String {
 }
 
 fn check(ctx: &Ctx, user: &str, source: Source) -> CmdResult {
-    let chain =
-        wicket_core::chain::build(&ctx.cfg, ctx.clock.clone(), Some(&wicket_syspam::PamBackend::factory)).context("while opening the backends")?.authenticator;
+    let chain = wicket_core::chain::build(&ctx.cfg, ctx.clock.clone(), Some(&wicket_syspam::PamBackend::factory))
+        .context("while opening the backends")?
+        .authenticator;
     let pw = prompt::existing_password(source, user)?;
     match chain.verify_password(user, &pw) {
         Verdict::Accepted(id) => {

@@ -53,7 +53,8 @@ pub fn core_alg(a: Algorithm) -> DigestAlgorithm {
 impl Runtime {
     /// Builds everything, opening backends; refuses a config that cannot work.
     pub fn build(cfg: Config, clock: SharedClock) -> Result<Self> {
-        let chain = chain::build(&cfg, clock.clone(), Some(&wicket_syspam::PamBackend::factory)).context("while opening the backends")?;
+        let chain = chain::build(&cfg, clock.clone(), Some(&wicket_syspam::PamBackend::factory))
+            .context("while opening the backends")?;
         let rules = compile(&cfg.rule).map_err(anyhow::Error::msg)?;
         let trusted =
             parse_list(&cfg.server.trusted_proxies).map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?;

@@ -10,6 +10,7 @@ use crate::credentials::{self, Presented};
 use crate::digest::{DigestOutcome, DigestResponse, UserRef};
 use crate::rules::decide;
 use crate::target::{Target, original};
+use crate::verify::Checked;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
@@ -18,7 +19,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use crate::verify::Checked;
 use wicket_core::auth::{BackendAnswer, Identity};
 use wicket_core::config::{Policy, Scheme};
 use wicket_core::local::{account_refusal, identity};
@@ -140,7 +140,8 @@ async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Respon
     let scheme = presented.scheme();
     match authenticate(app, &rt, presented, &target).await {
         Outcome::Accepted(id) => {
-            let body = serde_json::to_vec_pretty(&id).unwrap_or_default();
+            let mut body = serde_json::to_vec_pretty(&id).unwrap_or_default();
+            body.push(b'\n');
             let mut r = Response::new(Full::new(Bytes::from(body)));
             r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

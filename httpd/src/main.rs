@@ -84,7 +84,10 @@ fn run(args: Args) -> Result<()> {
             None
         } else {
             let l = wicketd::socket::bind(&cfg.server.socket).with_context(|| {
-                format!("while binding the local socket {} (set [server] socket = \"\" to run without PAM/NSS)", cfg.server.socket.display())
+                format!(
+                    "while binding the local socket {} (set [server] socket = \"\" to run without PAM/NSS)",
+                    cfg.server.socket.display()
+                )
             })?;
             Some(l)
         };

@@ -142,7 +142,9 @@ fn valid_name(user: &str) -> bool {
 async fn dispatch(app: &Arc<App>, uid: u32, op: Op) -> Response {
     let rt = app.runtime();
     match op {
-        Op::Authenticate { user, password, service, rhost } => authenticate(app, &rt, uid, user, password, service, rhost).await,
+        Op::Authenticate { user, password, service, rhost } => {
+            authenticate(app, &rt, uid, user, password, service, rhost).await
+        }
         Op::Account { user, service } => account(&rt, uid, &user, &service).await,
         Op::ChangePassword { user, old_password, new_password, service, check_only } => {
             change_password(app, &rt, uid, &user, old_password, new_password, &service, check_only).await
@@ -154,7 +156,9 @@ async fn dispatch(app: &Arc<App>, uid: u32, op: Op) -> Response {
         Op::InitGroups { user } => {
             let found = lookup(&rt, move |d| d.groups_of(&user).map(|g| (!g.is_empty()).then_some(g))).await;
             match found {
-                Ok(groups) => Response::Groups { gids: groups.unwrap_or_default().iter().map(|g: &PosixGroup| g.gid).collect() },
+                Ok(groups) => {
+                    Response::Groups { gids: groups.unwrap_or_default().iter().map(|g: &PosixGroup| g.gid).collect() }
+                }
                 Err(reason) => Response::Unavailable { reason },
             }
         }
@@ -169,7 +173,15 @@ fn entry<T>(r: Result<Option<T>, String>, wrap: impl Fn(T) -> Response) -> Respo
     }
 }
 
-async fn authenticate(app: &Arc<App>, rt: &Arc<Runtime>, uid: u32, user: String, password: Secret, service: String, rhost: Option<String>) -> Response {
+async fn authenticate(
+    app: &Arc<App>,
+    rt: &Arc<Runtime>,
+    uid: u32,
+    user: String,
+    password: Secret,
+    service: String,
+    rhost: Option<String>,
+) -> Response {
     if !valid_name(&user) {
         return Response::UnknownUser;
     }

@@ -31,7 +31,15 @@ pub enum Checked {
 
 /// Checks `user`/`password`. `keys` are the throttle keys (user, client); `front` names the
 /// front for metrics; `cache` allows the credential cache (HTTP Basic).
-pub async fn password(app: &Arc<App>, rt: &Arc<Runtime>, user: &str, password: Secret, keys: &[String], front: &'static str, cache: bool) -> Checked {
+pub async fn password(
+    app: &Arc<App>,
+    rt: &Arc<Runtime>,
+    user: &str,
+    password: Secret,
+    keys: &[String],
+    front: &'static str,
+    cache: bool,
+) -> Checked {
     if let Some(left) = rt.throttle.locked(keys) {
         app.metrics.throttled.fetch_add(1, Ordering::Relaxed);
         app.metrics.decision(front, "throttled");

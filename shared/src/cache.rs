@@ -83,7 +83,14 @@ impl CredentialCache {
 
     /// Remembers a success no longer than `valid_until` (an account's or token's expiry),
     /// with an optional tag.
-    pub fn put_until(&self, key: CacheKey, identity: Identity, generation: i64, valid_until: Option<i64>, tag: Option<i64>) {
+    pub fn put_until(
+        &self,
+        key: CacheKey,
+        identity: Identity,
+        generation: i64,
+        valid_until: Option<i64>,
+        tag: Option<i64>,
+    ) {
         if self.ttl == 0 {
             return;
         }

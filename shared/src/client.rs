@@ -93,7 +93,11 @@ fn remaining(until: Instant) -> Result<Duration, ClientError> {
     if left.is_zero() { Err(ClientError::Io("deadline passed".into())) } else { Ok(left) }
 }
 
-fn exchange(stream: &mut UnixStream, until: Instant, f: impl FnOnce(&mut UnixStream) -> std::io::Result<()>) -> Result<(), ClientError> {
+fn exchange(
+    stream: &mut UnixStream,
+    until: Instant,
+    f: impl FnOnce(&mut UnixStream) -> std::io::Result<()>,
+) -> Result<(), ClientError> {
     stream.set_write_timeout(Some(remaining(until)?)).map_err(|e| ClientError::Io(e.to_string()))?;
     f(stream).map_err(|e| ClientError::Io(e.to_string()))
 }
@@ -159,7 +163,9 @@ mod tests {
         let (_server, client) = UnixStream::pair().unwrap_or_else(|e| panic!("{e}"));
         let r = call_on(client, &Request::new(Op::GetGrGid { gid: 1 }), Duration::from_millis(200));
         assert!(matches!(r, Err(ClientError::Io(_))), "{r:?}");
-        assert!(matches!(call(Path::new("/nonexistent/sock"), &Request::new(Op::GetGrGid { gid: 1 }), Duration::from_secs(1)), Err(ClientError::Connect(_))));
+        assert!(matches!(
+            call(Path::new("/nonexistent/sock"), &Request::new(Op::GetGrGid { gid: 1 }), Duration::from_secs(1)),
+            Err(ClientError::Connect(_))
+        ));
     }
 }
-

@@ -512,7 +512,11 @@ fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
     if key_ok && secret {
         // serde quotes the offending value; for these keys it may be a password.
         format!("line {line_no}, key `{key}`: invalid value (not shown)")
-    } else if key_ok { format!("line {line_no}, key `{key}`: {msg}") } else { format!("line {line_no}: {msg}") }
+    } else if key_ok {
+        format!("line {line_no}, key `{key}`: {msg}")
+    } else {
+        format!("line {line_no}: {msg}")
+    }
 }
 
 /// Hides the values of secret-looking keys wherever serde quoted them in a message.

@@ -1,7 +1,6 @@
 //! Account lookups for NSS: users and groups by name or number, from any backend that has
 //! POSIX accounts (the local store, LDAP).
 
-
 pub use crate::proto::{PosixGroup, PosixUser};
 
 /// Why a lookup could not be answered (the directory is down): distinct from "not found".

@@ -38,12 +38,12 @@ pub mod cache;
 #[cfg(feature = "server")]
 pub mod chain;
 #[cfg(feature = "server")]
+pub mod directory;
+#[cfg(feature = "server")]
+pub mod ldap;
+#[cfg(feature = "server")]
 pub mod local;
 #[cfg(feature = "server")]
 pub mod store;
 #[cfg(feature = "server")]
 pub mod throttle;
-#[cfg(feature = "server")]
-pub mod directory;
-#[cfg(feature = "server")]
-pub mod ldap;

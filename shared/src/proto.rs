@@ -225,7 +225,9 @@ mod tests {
         assert_eq!(n, frame.len() - 4);
         let back: Request = serde_json::from_slice(&frame[4..]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back.version, PROTOCOL_VERSION);
-        assert!(matches!(back.op, Op::Authenticate { ref user, ref password, .. } if user == "alice" && password.expose() == b"pw"));
+        assert!(
+            matches!(back.op, Op::Authenticate { ref user, ref password, .. } if user == "alice" && password.expose() == b"pw")
+        );
         let dbg = format!("{back:?}");
         assert!(!dbg.contains("\"pw\"") && dbg.contains("***"), "{dbg}");
     }

@@ -61,7 +61,8 @@ struct PamHandle {
 }
 
 unsafe extern "C" {
-    fn pam_start(service: *const c_char, user: *const c_char, conv: *const PamConv, pamh: *mut *mut PamHandle) -> c_int;
+    fn pam_start(service: *const c_char, user: *const c_char, conv: *const PamConv, pamh: *mut *mut PamHandle)
+    -> c_int;
     fn pam_authenticate(pamh: *mut PamHandle, flags: c_int) -> c_int;
     fn pam_acct_mgmt(pamh: *mut PamHandle, flags: c_int) -> c_int;
     fn pam_set_item(pamh: *mut PamHandle, item_type: c_int, item: *const c_void) -> c_int;
@@ -171,7 +172,10 @@ pub fn authenticate(service: &str, user: &str, password: &[u8], rhost: Option<&s
     // transaction (they live until the end of this function, after pam_end).
     let started = unsafe { pam_start(service.as_ptr(), user_c.as_ptr(), &conv, &mut handle) };
     if started != PAM_SUCCESS || handle.is_null() {
-        return Some(Outcome { auth: if started == PAM_SUCCESS { PAM_AUTHINFO_UNAVAIL } else { started }, account: None });
+        return Some(Outcome {
+            auth: if started == PAM_SUCCESS { PAM_AUTHINFO_UNAVAIL } else { started },
+            account: None,
+        });
     }
     if let Some(h) = &rhost {
         // SAFETY: handle is live; PAM copies the string.

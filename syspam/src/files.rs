@@ -64,7 +64,8 @@ mod tests {
         let _ = std::fs::create_dir_all(&dir);
         let p = dir.join("passwd");
         let g = dir.join("group");
-        let _ = std::fs::write(&p, "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice A,,,:/home/alice:/bin/sh\n");
+        let _ =
+            std::fs::write(&p, "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice A,,,:/home/alice:/bin/sh\n");
         let _ = std::fs::write(&g, "alice:x:1000:\nsudo:x:27:alice,bob\nother:x:5:bob\n");
         let e = passwd_entry_in(&p, "alice");
         assert_eq!(e, Some(PasswdEntry { uid: 1000, gid: 1000, gecos: "Alice A".into() }));
