@@ -311,7 +311,8 @@ impl Store {
     /// The change counter: bumped by every lock, password change, deletion, membership
     /// change or token revocation. wicketd's credential cache keys on it.
     pub fn generation(&self) -> Result<i64> {
-        let mut stmt = self.conn.prepare_cached("SELECT value FROM meta WHERE key = 'generation'").map_err(self.err())?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT value FROM meta WHERE key = 'generation'").map_err(self.err())?;
         stmt.query_row([], |r| r.get(0)).map_err(self.err())
     }
 
@@ -433,7 +434,11 @@ impl Store {
     /// A user by name, with groups.
     pub fn get_user(&self, name: &str) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE name = ?1");
-        let user = self.conn.prepare_cached(&sql).and_then(|mut st| st.query_row([name], user_from_row).optional()).map_err(self.err())?;
+        let user = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| st.query_row([name], user_from_row).optional())
+            .map_err(self.err())?;
         self.with_groups(user)
     }
 
@@ -685,7 +690,11 @@ impl Store {
     /// The token with this hash and its owner.
     pub fn find_token(&self, hash: &str) -> Result<Option<(TokenInfo, User)>> {
         let sql = format!("{TOKEN_SELECT} WHERE t.hash = ?1");
-        let t = self.conn.prepare_cached(&sql).and_then(|mut st| st.query_row([hash], token_from_row).optional()).map_err(self.err())?;
+        let t = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| st.query_row([hash], token_from_row).optional())
+            .map_err(self.err())?;
         let Some(t) = t else { return Ok(None) };
         Ok(self.get_user(&t.owner)?.map(|u| (t, u)))
     }
