@@ -93,6 +93,16 @@ async fn basic_accepts_and_sends_identity_headers() {
     let r = get(&fx, "/auth", &[("authorization", &basic("alice", "pw-alice"))]).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(header(&r, "remote-user"), "alice");
+    // No body: nginx leaves an auth subrequest's body unread, stalling the upstream connection.
+    assert_eq!(
+        http_body_util::BodyExt::collect(get(&fx, "/auth", &[]).await.into_body())
+            .await
+            .map(|b| b.to_bytes().len())
+            .ok(),
+        Some(0)
+    );
+    let ok_body = get(&fx, "/auth", &[("authorization", &basic("alice", "pw-alice"))]).await.into_body();
+    assert_eq!(http_body_util::BodyExt::collect(ok_body).await.map(|b| b.to_bytes().len()).ok(), Some(0));
     assert_eq!(header(&r, "remote-groups"), "admins");
     assert_eq!(header(&r, "remote-email"), "alice@example.org");
     for (u, p) in [("alice", "wrong"), ("nobody", "pw-alice"), ("bob", "pw-alice")] {

@@ -338,3 +338,63 @@ async fn change_password(
         Err(_) => Response::Unavailable { reason: "password task failed".into() },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wicket_core::clock::{ManualClock, SharedClock};
+    use wicket_core::config::Config;
+    use wicket_core::local::PasswordPolicy;
+    use wicket_core::store::{NewUser, Store};
+
+    fn app(dir: &Path) -> Arc<App> {
+        let text = format!(
+            "[store]\npath = \"{}\"\n[throttle]\ndelays = [\"0s\"]\nmax_failures = 3\n",
+            dir.join("w.db").display()
+        );
+        let cfg = Config::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+        let mut store = Store::open(&cfg.store.path, cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
+        let policy = PasswordPolicy::from_config(&cfg).unwrap_or_else(|e| panic!("{e}"));
+        let rec = policy.record("alice", &Secret::from("pw-alice")).unwrap_or_else(|e| panic!("{e}"));
+        let new = NewUser { name: "alice".into(), uid: Some(250_000), ..NewUser::default() };
+        store.add_user(&new, &cfg.users, Some(&rec), 0).unwrap_or_else(|e| panic!("{e}"));
+        let clock: SharedClock = Arc::new(ManualClock::new(1_800_000_000));
+        App::new(Runtime::build(cfg, clock.clone()).unwrap_or_else(|e| panic!("{e:#}")), clock)
+    }
+
+    fn auth(user: &str, pw: &str, rhost: Option<&str>) -> Op {
+        Op::Authenticate {
+            user: user.into(),
+            password: Secret::from(pw),
+            service: "su".into(),
+            rhost: rhost.map(str::to_string),
+        }
+    }
+
+    #[tokio::test]
+    async fn root_callers_without_rhost_cannot_lock_everyone_out() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let app = app(dir.path());
+        // su, sudo and login all run as root: guesses at other names must not lock alice out.
+        for who in ["bob", "carol", "dave", "erin"] {
+            assert_eq!(dispatch(&app, 0, auth(who, "guess", None)).await, Response::UnknownUser);
+        }
+        assert_eq!(dispatch(&app, 0, auth("alice", "pw-alice", None)).await, Response::Ok);
+        // Per-user throttling still applies.
+        for _ in 0..3 {
+            assert_eq!(dispatch(&app, 0, auth("alice", "wrong", None)).await, Response::AuthError);
+        }
+        assert!(matches!(dispatch(&app, 0, auth("alice", "pw-alice", None)).await, Response::Throttled { .. }));
+    }
+
+    #[tokio::test]
+    async fn non_root_callers_may_verify_only_themselves() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let app = app(dir.path());
+        assert_eq!(dispatch(&app, 250_000, auth("alice", "pw-alice", None)).await, Response::Ok);
+        assert_eq!(dispatch(&app, 1234, auth("alice", "pw-alice", None)).await, Response::NotAllowed);
+        let lookup = dispatch(&app, 1234, Op::GetPwNam { name: "alice".into() }).await;
+        assert!(matches!(lookup, Response::Passwd(ref u) if u.uid == 250_000 && u.name == "alice"), "{lookup:?}");
+        assert_eq!(dispatch(&app, 1234, Op::GetPwNam { name: "nobody-here".into() }).await, Response::NotFound);
+    }
+}
