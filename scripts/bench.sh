@@ -5,12 +5,14 @@
 #     scripts/bench.sh                  # DURATION=10s per wrk run, about 2-3 minutes in all
 #     DURATION=5s scripts/bench.sh
 #
-# Self-contained: installs nginx-light, apache2-utils, wrk and curl if missing, builds the
-# release binaries, creates everything in a `mktemp -d` directory, starts its own nginx and
-# two wicketd instances on free 127.0.0.1 ports, measures, prints a Markdown report on
-# stdout (progress goes to stderr) and stops every process it started on exit.
-# It never listens on anything but loopback and never touches the system nginx (its own
-# nginx runs with -p/-c/-e pointing into the temporary directory, pid file included).
+# Self-contained: installs nginx-light, apache2-utils, wrk, curl, slapd and ldap-utils if
+# missing, builds the release binaries, creates everything in a `mktemp -d` directory,
+# starts its own nginx, its own slapd (an mdb directory loaded with slapadd) and four
+# wicketd instances on free 127.0.0.1 ports, measures, prints a Markdown report on stdout
+# (progress goes to stderr) and stops every process it started on exit.
+# It never listens on anything but loopback and never touches the system nginx or slapd
+# (its nginx runs with -p/-c/-e pointing into the temporary directory, pid file included;
+# its slapd runs in the foreground with -f pointing there, database and pid file included).
 #
 # Environment knobs:
 #   DURATION      length of each wrk run (wrk syntax: 10s, 30s, 1m)      [10s]
@@ -38,6 +40,7 @@ PROBE_CONNECTIONS=${PROBE_CONNECTIONS:-4}
 FLOOD_CONNECTIONS=${FLOOD_CONNECTIONS:-32}
 SAMPLES=${SAMPLES:-40}
 ARGON_SAMPLES=20
+WARMUP=10
 
 log() { printf '== %s\n' "$*" >&2; }
 die() {
@@ -73,6 +76,26 @@ if ((${#missing[@]})); then
         command -v "$c" >/dev/null 2>&1 || die "$c still missing after apt-get install"
     done
 fi
+# slapd for the LDAP rows. Preseeded so that installing the package creates no directory of
+# its own (the system instance, if any, is never configured, started or stopped here).
+ldap_tools=(slapd slapadd slappasswd ldapwhoami)
+missing=()
+for c in "${ldap_tools[@]}"; do
+    command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+done
+if ((${#missing[@]})); then
+    ((EUID == 0)) || die "missing ${missing[*]}: run as root to install them"
+    log "installing slapd ldap-utils (missing: ${missing[*]})"
+    echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y slapd ldap-utils
+    for c in "${ldap_tools[@]}"; do
+        command -v "$c" >/dev/null 2>&1 || die "$c still missing after apt-get install"
+    done
+fi
+for f in /etc/ldap/schema/{core,cosine,inetorgperson,nis}.schema /usr/lib/ldap/back_mdb.la; do
+    [[ -e $f ]] || die "$f not found (slapd package incomplete?)"
+done
 nginx_build=$(nginx -V 2>&1)
 [[ $nginx_build == *--with-http_auth_request_module* ]] || die "this nginx has no auth_request module"
 
@@ -98,7 +121,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/wicket-bench.XXXXXX")
 # nginx workers run as an unprivileged user when the master is root: they must be able to
 # enter the directory and read the htpasswd files. The store lives in a private subdirectory.
 chmod 0755 "$tmp"
-mkdir -m 0700 "$tmp/private" "$tmp/nginx-tmp"
+mkdir -m 0700 "$tmp/private" "$tmp/nginx-tmp" "$tmp/ldap" "$tmp/ldap/db"
 nginx_pid=
 daemon_pids=()
 client_pids=()
@@ -178,6 +201,9 @@ free_port port_front
 free_port port_app
 free_port port_wd
 free_port port_wn
+free_port port_wl
+free_port port_wf
+free_port port_ldap
 
 # --- credentials ------------------------------------------------------------------------
 rand() { tr -dc 'A-Za-z0-9' </dev/urandom | head -c "$1" || true; }
@@ -199,10 +225,27 @@ fill_template() { # template output name=value...
 
 cfg_wd=$tmp/wicketd-default.toml
 cfg_wn=$tmp/wicketd-nothrottle.toml
+cfg_wl=$tmp/wicketd-ldap.toml
+cfg_wf=$tmp/wicketd-ldapfirst.toml
+ldap_secret=$tmp/private/ldap-reader.secret
+backend_local() { printf '\n[[backend]]\nkind = "local"\n'; }
+fill_template "$root/bench/ldap-backend.toml.in" "$tmp/ldap-backend.toml" PORT_LDAP="$port_ldap" SECRET="$ldap_secret"
 fill_template "$root/bench/wicketd.toml.in" "$cfg_wd" PORT="$port_wd" TMP="$tmp" NAME=wicketd-default DB="$db" \
     DELAYS='["1s", "1s", "5s"]' MAX_FAILURES=5
+backend_local >>"$cfg_wd"
 fill_template "$root/bench/wicketd.toml.in" "$cfg_wn" PORT="$port_wn" TMP="$tmp" NAME=wicketd-nothrottle DB="$db" \
     DELAYS='["0s"]' MAX_FAILURES=1000000
+backend_local >>"$cfg_wn"
+# The LDAP instances: one asks the local store first (the order a site keeping tokens and
+# local users would use), the other asks the directory first. Throttle disabled, like the
+# no-throttle instance, so that wrong passwords can warm them up before the timings (a
+# cached success never reaches the throttle's counters, so rows 9 are unaffected).
+fill_template "$root/bench/wicketd.toml.in" "$cfg_wl" PORT="$port_wl" TMP="$tmp" NAME=wicketd-ldap DB="$db" \
+    DELAYS='["0s"]' MAX_FAILURES=1000000
+{ backend_local && cat "$tmp/ldap-backend.toml"; } >>"$cfg_wl"
+fill_template "$root/bench/wicketd.toml.in" "$cfg_wf" PORT="$port_wf" TMP="$tmp" NAME=wicketd-ldapfirst DB="$db" \
+    DELAYS='["0s"]' MAX_FAILURES=1000000
+{ cat "$tmp/ldap-backend.toml" && backend_local; } >>"$cfg_wf"
 
 log "creating the store, user $user, a token, $ARGON_SAMPLES extra users for uncached timings"
 wicket=("$bin/wicket" --config "$cfg_wd" --db "$db")
@@ -227,6 +270,44 @@ chmod 0644 "$tmp/htpasswd-apr1" "$tmp/htpasswd-bcrypt"
 bcrypt_cost=$(cut -d: -f2 "$tmp/htpasswd-bcrypt" | cut -d'$' -f3)
 bcrypt_cost=$((10#${bcrypt_cost:-0}))
 
+# --- LDAP directory ---------------------------------------------------------------------
+# Names that the local store does not know, so that the chain really reaches the directory.
+ldap_user=lbench
+ldap_password=$(rand 20)
+reader_dn="cn=reader,dc=example,dc=org"
+ldap_dn() { printf 'uid=%s,ou=people,dc=example,dc=org' "$1"; }
+ssha() { # password -> {SSHA} hash (through a file: not on slappasswd's command line)
+    local f=$tmp/private/pw.tmp h
+    (umask 077 && printf '%s' "$1" >"$f")
+    h=$(slappasswd -h '{SSHA}' -T "$f") || die "slappasswd failed"
+    rm -f "$f"
+    [[ $h == '{SSHA}'* ]] || die "unexpected slappasswd output: $h"
+    printf '%s' "$h"
+}
+ldap_user_entry() { # name uid-number hash
+    printf '\ndn: %s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: %s\ncn: Bench %s\nsn: %s\n' \
+        "$(ldap_dn "$1")" "$1" "$1" "$1"
+    printf 'mail: %s@example.org\nuidNumber: %s\ngidNumber: %s\nhomeDirectory: /home/%s\nloginShell: /bin/bash\nuserPassword: %s\n' \
+        "$1" "$2" "$2" "$1" "$3"
+}
+log "slapd: mdb directory with service account $reader_dn, $ldap_user and $ARGON_SAMPLES lfreshNN users ({SSHA})"
+reader_password=$(rand 20)
+(umask 077 && printf '%s' "$reader_password" >"$ldap_secret") # one line, no newline: read by wicketd and by ldapwhoami -y
+fill_template "$root/bench/slapd.conf.in" "$tmp/ldap/slapd.conf" DIR="$tmp/ldap"
+fill_template "$root/bench/ldap.ldif.in" "$tmp/ldap/bench.ldif" READER_HASH="$(ssha "$reader_password")"
+ldap_hash=$(ssha "$ldap_password")
+ldap_names=("$ldap_user")
+for ((i = 1; i <= ARGON_SAMPLES; i++)); do ldap_names+=("$(printf 'lfresh%02d' "$i")"); done
+{
+    for i in "${!ldap_names[@]}"; do ldap_user_entry "${ldap_names[$i]}" $((30000 + i)) "$ldap_hash"; done
+    printf '\ndn: cn=benchers,ou=groups,dc=example,dc=org\nobjectClass: groupOfNames\ncn: benchers\n'
+    for n in "${ldap_names[@]}"; do printf 'member: %s\n' "$(ldap_dn "$n")"; done
+} >>"$tmp/ldap/bench.ldif"
+slapadd -q -f "$tmp/ldap/slapd.conf" -l "$tmp/ldap/bench.ldif" >"$tmp/slapadd.log" 2>&1 || {
+    cat "$tmp/slapadd.log" >&2
+    die "slapadd refused the generated directory"
+}
+
 # --- servers ----------------------------------------------------------------------------
 wait_http() { # url pid what
     local i
@@ -243,12 +324,34 @@ start_wicketd() { # name config port
     daemon_pids+=($!)
     wait_http "http://127.0.0.1:$3/healthz" "$!" "$1"
 }
+ldap_url=ldap://127.0.0.1:$port_ldap
+log "starting slapd on $ldap_url"
+# -d 0: foreground (our child, stopped by the EXIT trap), no debug output. As root it stays
+# root (no -u/-g): the temporary directory is ours.
+slapd -f "$tmp/ldap/slapd.conf" -h "$ldap_url/" -d 0 </dev/null >"$tmp/slapd.log" 2>&1 &
+slapd_pid=$!
+daemon_pids+=("$slapd_pid")
+for ((i = 0; i < 100; i++)); do
+    kill -0 "$slapd_pid" 2>/dev/null || die "slapd exited during startup"
+    (exec 3<>"/dev/tcp/127.0.0.1/$port_ldap") 2>/dev/null && break
+    sleep 0.1
+done
+((i < 100)) || die "slapd did not listen on $ldap_url within 10 s"
+ldapwhoami -x -H "$ldap_url" -D "$reader_dn" -y "$ldap_secret" >/dev/null 2>>"$tmp/slapd.log" ||
+    die "the service account cannot bind to $ldap_url"
+(umask 077 && printf '%s' "$ldap_password" >"$tmp/private/ldap-user.pw")
+ldapwhoami -x -H "$ldap_url" -D "$(ldap_dn "$ldap_user")" -y "$tmp/private/ldap-user.pw" >/dev/null 2>>"$tmp/slapd.log" ||
+    die "$ldap_user cannot bind to $ldap_url"
+
 log "starting wicketd (default throttle) on 127.0.0.1:$port_wd and wicketd (no throttle) on 127.0.0.1:$port_wn"
 start_wicketd wicketd-default "$cfg_wd" "$port_wd"
 start_wicketd wicketd-nothrottle "$cfg_wn" "$port_wn"
+log "starting wicketd (local then LDAP) on 127.0.0.1:$port_wl and wicketd (LDAP then local) on 127.0.0.1:$port_wf"
+start_wicketd wicketd-ldap "$cfg_wl" "$port_wl"
+start_wicketd wicketd-ldapfirst "$cfg_wf" "$port_wf"
 
 fill_template "$root/bench/nginx.conf.in" "$tmp/nginx.conf" TMP="$tmp" PORT_FRONT="$port_front" PORT_APP="$port_app" \
-    PORT_WICKETD="$port_wd" PORT_WICKETD_NT="$port_wn"
+    PORT_WICKETD="$port_wd" PORT_WICKETD_NT="$port_wn" PORT_WICKETD_LDAP="$port_wl"
 nginx_args=(-p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/nginx-error.log")
 nginx "${nginx_args[@]}" -t >"$tmp/nginx-t.log" 2>&1 || {
     cat "$tmp/nginx-t.log" >&2
@@ -262,6 +365,9 @@ wait_http "http://127.0.0.1:$port_front/ceiling/" "$nginx_pid" nginx
 
 front=http://127.0.0.1:$port_front
 direct_wn=http://127.0.0.1:$port_wn
+direct_wl=http://127.0.0.1:$port_wl
+direct_wf=http://127.0.0.1:$port_wf
+auth_ldap="Basic $(b64 "$ldap_user:$ldap_password")"
 
 # --- helpers ----------------------------------------------------------------------------
 status_of() { # url [auth] -> HTTP status
@@ -278,6 +384,14 @@ expect() { # status url [auth]
 check_protected() { # url auth
     expect 401 "$1"
     expect 200 "$1" "$2"
+}
+
+# /whoami must name this backend (and, for LDAP, the group found by the group search).
+expect_identity() { # base-url auth backend [group]
+    local body
+    body=$(curl -s --max-time 30 -H "Authorization: $2" "$1/whoami" || true)
+    grep -q "\"backend\": *\"$3\"" <<<"$body" || die "$1/whoami answered '$body', expected an identity from backend $3"
+    [[ -z ${4:-} ]] || grep -q "\"$4\"" <<<"$body" || die "$1/whoami answered '$body', expected group $4"
 }
 
 to_ms() { # wrk latency (850.00us, 1.23ms, 1.02s, 1.00m) -> milliseconds
@@ -364,6 +478,26 @@ run_wrk bearer_noka "$THREADS" "$CONNECTIONS" "$auth_bearer" "$front/wicket-noke
 check_protected "$front/wicket/" "$auth_basic"
 run_wrk basic_cached "$THREADS" "$CONNECTIONS" "$auth_basic" "$front/wicket/"
 
+# --- 9: cached Basic through nginx to the local+LDAP wicketd ----------------------------
+# The same nginx shape as row 4 (auth_request, upstream keepalive), to the wicketd whose
+# chain is local then LDAP. 9b is a local user on that instance (same chain, same cache),
+# 9c an LDAP user; the first request (check_protected) fills the credential cache.
+expect_identity "$direct_wl" "$auth_ldap" ldap benchers
+expect_identity "$direct_wl" "$auth_basic" local
+declare -A HITS MISSES
+run_wrk_counted() { # key auth url: run_wrk, counting wicketd-ldap's cache hits and misses
+    local h0 m0
+    h0=$(metric "$direct_wl" wicket_cache_hits_total) m0=$(metric "$direct_wl" wicket_cache_misses_total)
+    run_wrk "$1" "$THREADS" "$CONNECTIONS" "$2" "$3"
+    sleep 0.2
+    HITS[$1]=$(($(metric "$direct_wl" wicket_cache_hits_total) - h0))
+    MISSES[$1]=$(($(metric "$direct_wl" wicket_cache_misses_total) - m0))
+}
+check_protected "$front/wicket-ldap/" "$auth_basic"
+run_wrk_counted ldap_local_cached "$auth_basic" "$front/wicket-ldap/"
+check_protected "$front/wicket-ldap/" "$auth_ldap"
+run_wrk_counted ldap_cached "$auth_ldap" "$front/wicket-ldap/"
+
 # --- 6, 7: timings, direct to the no-throttle wicketd, idle -----------------------------
 log "timing: $SAMPLES wrong-password vs $SAMPLES unknown-user requests (interleaved) to /whoami"
 expect 401 "$direct_wn/whoami" "$auth_wrong"
@@ -397,6 +531,66 @@ med_fresh_wrong=$(median <"$tmp/t-fresh-wrong") min_fresh_wrong=$(minimum <"$tmp
 med_cached=$(median <"$tmp/t-cached") min_cached=$(minimum <"$tmp/t-cached")
 throttled_after=$(metric "$direct_wn" wicket_throttled_total)
 ((throttled_after == throttled_before)) || die "the no-throttle wicketd throttled $((throttled_after - throttled_before)) timing requests"
+
+# --- 8: LDAP vs local login latency, direct to the two LDAP wicketds, idle ----------------
+# Uncached: the first request of a distinct user (freshNN local, lfreshNN LDAP; each wicketd
+# has its own cache, so the same names are uncached on both instances), interleaved.
+# Cached: user bench (local) and lbench (LDAP), warmed just before, interleaved.
+# Warm-up first: a fresh wicketd's first few argon2id runs take ~1.5x as long (measured:
+# about 6 of them, as its blocking threads and their memory come up), and the LDAP
+# connection pools open on first use. WARMUP wrong passwords of each kind per instance
+# (the throttle is off there) leave both warm: the samples are then search + bind
+# (+ group search) over pooled connections, not connection set-up or cold threads.
+log "timing: $ARGON_SAMPLES uncached local and LDAP logins on each LDAP wicketd, then $ARGON_SAMPLES cached of each"
+expect_identity "$direct_wf" "$auth_ldap" ldap benchers
+expect_identity "$direct_wf" "$auth_basic" local
+thr_wl0=$(metric "$direct_wl" wicket_throttled_total) thr_wf0=$(metric "$direct_wf" wicket_throttled_total)
+for ((i = 1; i <= WARMUP; i++)); do
+    for u in "$direct_wl" "$direct_wf"; do
+        expect 401 "$u/whoami" "Basic $(b64 "$user:warm-$i-$(rand 8)")"
+        expect 401 "$u/whoami" "Basic $(b64 "$ldap_user:warm-$i-$(rand 8)")"
+    done
+done
+: >"$tmp/t-wl-local" && : >"$tmp/t-wl-ldap" && : >"$tmp/t-wf-local" && : >"$tmp/t-wf-ldap"
+for ((i = 1; i <= ARGON_SAMPLES; i++)); do
+    a_local="Basic $(b64 "$(printf 'fresh%02d' "$i"):$password")"
+    a_ldap="Basic $(b64 "$(printf 'lfresh%02d' "$i"):$ldap_password")"
+    if ((i % 2)); then
+        time_one "$direct_wl/whoami" "$a_local" 200 >>"$tmp/t-wl-local"
+        time_one "$direct_wl/whoami" "$a_ldap" 200 >>"$tmp/t-wl-ldap"
+        time_one "$direct_wf/whoami" "$a_ldap" 200 >>"$tmp/t-wf-ldap"
+        time_one "$direct_wf/whoami" "$a_local" 200 >>"$tmp/t-wf-local"
+    else
+        time_one "$direct_wf/whoami" "$a_local" 200 >>"$tmp/t-wf-local"
+        time_one "$direct_wf/whoami" "$a_ldap" 200 >>"$tmp/t-wf-ldap"
+        time_one "$direct_wl/whoami" "$a_ldap" 200 >>"$tmp/t-wl-ldap"
+        time_one "$direct_wl/whoami" "$a_local" 200 >>"$tmp/t-wl-local"
+    fi
+done
+: >"$tmp/t-wl-local-cached" && : >"$tmp/t-wl-ldap-cached"
+expect 200 "$direct_wl/whoami" "$auth_basic"
+expect 200 "$direct_wl/whoami" "$auth_ldap"
+misses_wl1=$(metric "$direct_wl" wicket_cache_misses_total)
+for ((i = 1; i <= ARGON_SAMPLES; i++)); do
+    if ((i % 2)); then
+        time_one "$direct_wl/whoami" "$auth_basic" 200 >>"$tmp/t-wl-local-cached"
+        time_one "$direct_wl/whoami" "$auth_ldap" 200 >>"$tmp/t-wl-ldap-cached"
+    else
+        time_one "$direct_wl/whoami" "$auth_ldap" 200 >>"$tmp/t-wl-ldap-cached"
+        time_one "$direct_wl/whoami" "$auth_basic" 200 >>"$tmp/t-wl-local-cached"
+    fi
+done
+cached_misses=$(($(metric "$direct_wl" wicket_cache_misses_total) - misses_wl1))
+((cached_misses == 0)) || {
+    printf 'bench: WARNING: %s of the cached LDAP/local timing requests missed the cache\n' "$cached_misses" >&2
+    invalid=1
+}
+thr_wl1=$(metric "$direct_wl" wicket_throttled_total) thr_wf1=$(metric "$direct_wf" wicket_throttled_total)
+((thr_wl1 == thr_wl0 && thr_wf1 == thr_wf0)) || die "an LDAP wicketd throttled timing requests"
+declare -A MED MIN
+for k in wl-local wl-ldap wf-local wf-ldap wl-local-cached wl-ldap-cached; do
+    MED[$k]=$(median <"$tmp/t-$k") MIN[$k]=$(minimum <"$tmp/t-$k")
+done
 
 # --- 5: Bearer p99 while a second client floods wrong Basic passwords -------------------
 check_protected "$front/wicket-nothrottle/" "$auth_bearer"
@@ -463,7 +657,20 @@ declare -A CONNS_OF=(
     [bearer]="-t$THREADS -c$CONNECTIONS" [bearer_noka]="-t$THREADS -c$CONNECTIONS"
     [basic_cached]="-t$THREADS -c$CONNECTIONS"
     [probe_idle]="-t1 -c$PROBE_CONNECTIONS" [probe_flood]="-t1 -c$PROBE_CONNECTIONS"
+    [ldap_local_cached]="-t$THREADS -c$CONNECTIONS" [ldap_cached]="-t$THREADS -c$CONNECTIONS"
 )
+ldap_row() { # key label
+    local k=$1 counts=- result=-
+    [[ -n ${HITS[$k]:-} ]] && counts="${HITS[$k]} / ${MISSES[$k]}"
+    if ((${NON2XX[$k]} > 0 || ${SOCKERR[$k]} > 0)); then result="⚠️ INVALID"; fi
+    printf '| %s | %s | %s | %s | %s | %s / %s | %s× | %s | %s |\n' \
+        "$2" "${CONNS_OF[$k]}" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${NON2XX[$k]}" "${SOCKERR[$k]}" \
+        "$(calc "${RPS[$k]} / ${RPS[basic_cached]}")" "$counts" "$result"
+}
+ldap_time_row() { # key label chain
+    printf '| %s | %s | %s | %s | %s |\n' "$2" "$3" "$ARGON_SAMPLES" "${MED[$1]}" "${MIN[$1]}"
+}
+slapd_version=$(slapd -VV 2>&1 | sed -n 's/.*OpenLDAP: slapd \([^ ]*\).*/\1/p' | head -1)
 
 git_rev=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(cd "$root" && git status --porcelain --untracked-files=no 2>/dev/null) ]]; then git_rev+=" (+ uncommitted changes)"; fi
@@ -517,7 +724,7 @@ Flood check from wicketd's \`/metrics\`: $flood_argon \`bad_credentials\` decisi
 | 7. ≈ argon2id verify = 7b − 7c | | $argon_est | $argon_est_min | | |
 
 Notes:
-- Two wicketd instances share one store (user \`$user\`, a Bearer token, argon2id m=19 MiB t=2 p=1):
+- Rows 3–7: two wicketd instances share one store (user \`$user\`, a Bearer token, argon2id m=19 MiB t=2 p=1):
   one with the default throttle (\`delays = ["1s", "1s", "5s"]\`, \`max_failures = 5\`) serves rows 3 and 4;
   one with the throttle disabled (\`[throttle] delays = ["0s"]\`, \`max_failures = 1000000\`) serves rows 5–7,
   so that wrong passwords really run argon2id instead of sleeping or being locked out
@@ -528,6 +735,51 @@ Notes:
   On a busy machine the minimum is the better estimate of the intrinsic cost; the median shows the noise.
 - wicketd log filter: \`${WICKET_LOG:-info}\` (info = one audit line per request), written to a file; nginx has \`access_log off\`.
 - Each protected location was checked with curl before its wrk run (401 without credentials, 200 with).
+
+### LDAP (local slapd)
+
+Login latency straight to wicketd \`/whoami\` (curl \`time_total\`, idle; two wicketd instances without throttle, backends
+local and LDAP in either order; LDAP = search-then-bind as the service account, then a group search; uncached = the first
+login of each of $ARGON_SAMPLES distinct users per instance, local and LDAP interleaved):
+
+| Measurement | Chain | n | Median ms | Min ms |
+|---|---|---:|---:|---:|
+$(ldap_time_row wl-local "8a. local user, uncached (argon2id)" "local → ldap")
+$(ldap_time_row wl-ldap "8b. LDAP user, uncached (local's dummy argon2id for a name it does not know, then LDAP search + bind + group search)" "local → ldap")
+$(ldap_time_row wf-ldap "8c. LDAP user, uncached (LDAP search + bind + group search only)" "ldap → local")
+$(ldap_time_row wf-local "8d. local user, uncached (LDAP search finds nothing + timing bind, then argon2id)" "ldap → local")
+$(ldap_time_row wl-local-cached "8e. local user, cached" "local → ldap")
+$(ldap_time_row wl-ldap-cached "8f. LDAP user, cached" "local → ldap")
+| 8. ≈ LDAP search + bind + group search = 8c − 8e | | | $(calc "${MED[wf-ldap]} - ${MED[wl-local-cached]}") | $(calc "${MIN[wf-ldap]} - ${MIN[wl-local-cached]}") |
+| 8. uncached LDAP / uncached local, local-first chain = 8b / 8a | | | $(calc "${MED[wl-ldap]} / ${MED[wl-local]}")× | $(calc "${MIN[wl-ldap]} / ${MIN[wl-local]}")× |
+| 8. uncached LDAP / uncached local, LDAP-first chain = 8c / 8d | | | $(calc "${MED[wf-ldap]} / ${MED[wf-local]}")× | $(calc "${MIN[wf-ldap]} / ${MIN[wf-local]}")× |
+| 8. cached LDAP / cached local = 8f / 8e | | | $(calc "${MED[wl-ldap-cached]} / ${MED[wl-local-cached]}")× | $(calc "${MIN[wl-ldap-cached]} / ${MIN[wl-local-cached]}")× |
+
+Throughput of cached Basic through nginx \`auth_request\` (wrk, loopback; every request must answer 200):
+
+| Scenario | wrk | req/s | p50 ms | p99 ms | non-2xx / socket errors | vs row 4 | wicketd cache hits / misses during the run | Result |
+|---|---|---:|---:|---:|---:|---:|---:|---|
+$(ldap_row basic_cached "4. (from above) local user, wicketd with the local backend only")
+$(ldap_row ldap_local_cached "9b. local user, wicketd local → ldap (upstream keepalive)")
+$(ldap_row ldap_cached "9c. LDAP user, wicketd local → ldap (upstream keepalive)")
+
+Cached LDAP Basic reaches $(calc "${RPS[ldap_cached]} / ${RPS[ldap_local_cached]}")× cached local Basic on the same wicketd (9c / 9b).
+
+Notes:
+- slapd ${slapd_version:-?} started by this script: one mdb database (\`dc=example,dc=org\`, equality indexes on objectClass, uid and member),
+  plain \`ldap://\` on 127.0.0.1, no TLS; ${#ldap_names[@]} users with \`{SSHA}\` passwords (\`slappasswd\`) in one \`groupOfNames\`.
+- wicketd keeps up to 4 idle LDAP connections per pool (service account, user binds). Both LDAP instances have the throttle off
+  and answered $WARMUP wrong passwords of each kind (local, LDAP) before the samples, so 8a–8d run on warm processes and
+  over open connections: not connection set-up, not a fresh process's first, slower argon2id runs.
+- A name that the first backend does not know still costs that backend its timing equaliser: local runs a dummy argon2id,
+  LDAP a search and a bind to a DN that does not exist. So in the local → ldap chain an uncached LDAP login pays argon2id
+  as well (8b ≈ 8a + 8c − 8e), and in the ldap → local chain a local login pays the LDAP round trips (8d).
+- The credential cache (60 s TTL) holds successful logins of every backend alike; a hit never reaches the backend,
+  so a cached LDAP login costs what a cached local one does (8f vs 8e, 9c vs 9b). Rows 9b and 9c count wicketd's cache
+  hits and misses (\`/metrics\`) during the run; the misses are expected to be 0. The LDAP identity carries a display name,
+  an e-mail address and a group (three more \`Remote-*\` header values per answer); the local user \`$user\` has none.
+- Row 4 and rows 9b/9c run on different wicketd instances, one after the other, with the same settings except the throttle
+  (default for row 4, off for 9b/9c; a cache hit returns before any failure counting).
 EOF
 
 if ((invalid)); then
