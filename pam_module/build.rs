@@ -1,5 +1,7 @@
-//! Links against libpam: the module's PAM calls resolve to the host process's libpam.
+//! Links against libpam by its runtime name (libpam.so.0, always present on Debian): the
+//! module's PAM calls resolve to the host process's libpam, and building needs no -dev package.
 
 fn main() {
-    println!("cargo:rustc-link-lib=pam");
+    println!("cargo:rustc-cdylib-link-arg=-l:libpam.so.0");
+    println!("cargo:rerun-if-changed=build.rs");
 }

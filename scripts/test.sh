@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 need_pkgs=(nginx-light apache2-utils sqlite3 curl python3 python3-requests wrk util-linux
-           libpam0g-dev pamtester libpam-wrapper libnss-wrapper slapd ldap-utils openssl
+           pamtester libpam-wrapper libnss-wrapper slapd ldap-utils openssl
            openssh-server sshpass debhelper dh-nss lintian dpkg-dev fakeroot binutils)
 missing=()
 for p in "${need_pkgs[@]}"; do

@@ -1,4 +1,6 @@
-// Link the application side of Linux-PAM (libpam.so.0; the -dev symlink comes from libpam0g-dev).
+// Link the application side of Linux-PAM by its runtime name (libpam.so.0, from libpam0g,
+// present on every Debian system), so building needs no libpam0g-dev.
 fn main() {
-    println!("cargo:rustc-link-lib=pam");
+    println!("cargo:rustc-link-lib=dylib:+verbatim=libpam.so.0");
+    println!("cargo:rerun-if-changed=build.rs");
 }
