@@ -2,6 +2,6 @@
 //! module's PAM calls resolve to the host process's libpam, and building needs no -dev package.
 
 fn main() {
-    println!("cargo:rustc-cdylib-link-arg=-l:libpam.so.0");
+    println!("cargo:rustc-link-lib=dylib:+verbatim=libpam.so.0");
     println!("cargo:rerun-if-changed=build.rs");
 }
