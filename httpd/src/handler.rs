@@ -297,6 +297,16 @@ struct Attempt<'a> {
     scheme: &'static str,
 }
 
+/// The per-client throttle key, unless the "client" is a trusted proxy itself (nginx sent no
+/// X-Real-IP / X-Forwarded-For): then every user behind it would share one key, and five
+/// wrong passwords from anyone would lock everyone out. Per-user throttling still applies.
+fn client_throttle_key(rt: &Runtime, t: &Target) -> Option<String> {
+    if crate::net::any_contains(&rt.trusted, &t.client) {
+        return None;
+    }
+    Some(client_key(&t.client))
+}
+
 /// Failure bookkeeping shared by every scheme: count, log, then wait the throttle's delay.
 async fn fail(
     app: &Arc<App>,
@@ -325,7 +335,8 @@ fn throttled(app: &Arc<App>, rt: &Arc<Runtime>, keys: &[String], t: &Target, use
 }
 
 async fn basic(app: &Arc<App>, rt: &Arc<Runtime>, user: String, password: Secret, t: &Target) -> Outcome {
-    let keys = [user_key(&user), client_key(&t.client)];
+    let mut keys = vec![user_key(&user)];
+    keys.extend(client_throttle_key(rt, t));
     let denied = Outcome::Denied { stale: false, bearer_error: None };
     match crate::verify::password(app, rt, &user, password, &keys, "basic", true).await {
         Checked::Accepted(id) => {
@@ -356,7 +367,7 @@ async fn digest(app: &Arc<App>, rt: &Arc<Runtime>, resp: DigestResponse, t: &Tar
         return Outcome::Denied { stale: false, bearer_error: None };
     };
     let claimed = if resp.userhash { "(userhash)".to_string() } else { resp.username.clone() };
-    let mut keys = vec![client_key(&t.client)];
+    let mut keys: Vec<String> = client_throttle_key(rt, t).into_iter().collect();
     if !resp.userhash {
         keys.push(user_key(&resp.username));
     }
@@ -438,7 +449,7 @@ async fn digest(app: &Arc<App>, rt: &Arc<Runtime>, resp: DigestResponse, t: &Tar
 async fn bearer(app: &Arc<App>, rt: &Arc<Runtime>, token: Secret, t: &Target) -> Outcome {
     let invalid = Outcome::Denied { stale: false, bearer_error: Some("invalid_token") };
     let Some(local) = rt.chain.local.as_ref() else { return invalid };
-    let keys = [client_key(&t.client)];
+    let keys: Vec<String> = client_throttle_key(rt, t).into_iter().collect();
     if throttled(app, rt, &keys, t, "-", "bearer") {
         return invalid;
     }

@@ -195,6 +195,31 @@ async fn lockout_is_silent_and_ends() {
 }
 
 #[tokio::test]
+async fn clients_are_throttled_by_their_real_address_not_the_proxys() {
+    let fx = fixture();
+    // Five wrong passwords for five names from one real client (nginx passes X-Real-IP).
+    let from = |ip: &'static str| ("x-real-ip", ip.as_bytes());
+    for who in ["u1", "u2", "u3", "u4", "u5"] {
+        let r = get(&fx, "/auth", &[("authorization", &basic(who, "guess")), from("203.0.113.7")]).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // That client is locked out, even with bob's right password...
+    let bob = basic("bob", "pw-bob");
+    assert_eq!(
+        get(&fx, "/auth", &[("authorization", &bob), from("203.0.113.7")]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // ...another client is not.
+    assert_eq!(get(&fx, "/auth", &[("authorization", &bob), from("203.0.113.8")]).await.status(), StatusCode::OK);
+    // Without X-Real-IP every request seems to come from the proxy: no per-client lockout
+    // then (one attacker must not lock out everyone behind nginx); per-user still applies.
+    for who in ["v1", "v2", "v3", "v4", "v5", "v6"] {
+        get(&fx, "/auth", &[("authorization", &basic(who, "guess"))]).await;
+    }
+    assert_eq!(get(&fx, "/auth", &[("authorization", &bob)]).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn cache_is_invalidated_by_a_lock_or_a_password_change() {
     let fx = fixture();
     let ok = basic("alice", "pw-alice");

@@ -64,6 +64,9 @@ impl Throttle {
 
     /// Records one failure for each key; returns the delay to impose before answering.
     pub fn record_failure(&self, keys: &[String]) -> Duration {
+        if keys.is_empty() {
+            return Duration::ZERO;
+        }
         let now = self.clock.now();
         let window = Self::secs(self.cfg.window);
         let mut worst = 0usize;
@@ -184,6 +187,13 @@ mod tests {
         }
         assert!(t.locked(&[user_key("someone-else"), ip]).is_some());
         assert!(t.locked(&[user_key("u0")]).is_none());
+    }
+
+    #[test]
+    fn no_keys_no_delay() {
+        let (_c, t) = throttle();
+        assert_eq!(t.record_failure(&[]), Duration::ZERO);
+        assert_eq!(t.locked(&[]), None);
     }
 
     #[test]
