@@ -448,9 +448,7 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
             path: path.display().to_string(),
             message: match e.kind() {
-                std::io::ErrorKind::NotFound => {
-                    "no such file (pass --config PATH, or --db PATH to use only a database)".into()
-                }
+                std::io::ErrorKind::NotFound => "no such file".into(),
                 _ => e.to_string(),
             },
         })?;
