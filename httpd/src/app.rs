@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use wicket_core::cache::CredentialCache;
 use wicket_core::chain::{self, Chain};
 use wicket_core::clock::SharedClock;
-use wicket_core::config::{Config, DigestAlgorithm, Scheme};
+use wicket_core::config::{Config, Scheme};
 use wicket_core::throttle::Throttle;
 
 /// Everything derived from one config.
@@ -34,22 +34,6 @@ pub struct Runtime {
     pub cache: Arc<CredentialCache>,
 }
 
-/// Maps the config's algorithm to the Digest module's.
-pub fn digest_alg(a: DigestAlgorithm) -> Algorithm {
-    match a {
-        DigestAlgorithm::Sha256 => Algorithm::Sha256,
-        DigestAlgorithm::Md5 => Algorithm::Md5,
-    }
-}
-
-/// And back.
-pub fn core_alg(a: Algorithm) -> DigestAlgorithm {
-    match a {
-        Algorithm::Md5 => DigestAlgorithm::Md5,
-        Algorithm::Sha256 => DigestAlgorithm::Sha256,
-    }
-}
-
 impl Runtime {
     /// Builds everything, opening backends; refuses a config that cannot work.
     pub fn build(cfg: Config, clock: SharedClock) -> Result<Self> {
@@ -61,7 +45,7 @@ impl Runtime {
         let digest = if cfg.http.schemes.contains(&Scheme::Digest) {
             let settings = DigestSettings {
                 realm: cfg.server.realm.clone(),
-                algorithms: cfg.http.digest_algorithms.iter().map(|&a| digest_alg(a)).collect(),
+                algorithms: cfg.http.digest_algorithms.iter().map(|&a| Algorithm::from(a)).collect(),
                 nonce_lifetime_secs: i64::try_from(cfg.http.nonce_lifetime.as_secs()).unwrap_or(300).max(1),
                 max_tracked_nonces: DEFAULT_MAX_TRACKED_NONCES,
             };

@@ -5,7 +5,7 @@
 //! `Remote-*` identity headers, 401 with challenges, 403, or 503 — never a redirect or a
 //! 400, which nginx would turn into a 500. `/whoami` answers scripts with JSON.
 
-use crate::app::{App, Runtime, core_alg};
+use crate::app::{App, Runtime};
 use crate::credentials::{self, Presented};
 use crate::digest::{DigestOutcome, DigestResponse, UserRef};
 use crate::rules::decide;
@@ -18,7 +18,6 @@ use hyper::{Request, Response, StatusCode};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 use wicket_core::auth::{BackendAnswer, Identity};
 use wicket_core::config::{Policy, Scheme};
 use wicket_core::local::{account_refusal, identity};
@@ -107,7 +106,7 @@ async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> 
         }
         Policy::Authenticated => {}
     }
-    let (mut groups_q, scopes_q) = requirements(req.uri().query());
+    let (groups_q, scopes_q) = requirements(req.uri().query());
     let presented = credentials::from_headers(req.headers());
     let scheme = presented.scheme();
     match authenticate(app, &rt, presented, &target).await {
@@ -132,7 +131,6 @@ async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> 
                     return r;
                 }
             }
-            groups_q.clear();
             identity_response(&id)
         }
         Outcome::Denied { stale, bearer_error } => challenge(&rt, scheme, stale, bearer_error),
@@ -316,20 +314,15 @@ async fn fail(
     outcome: &'static str,
     backend: &str,
 ) {
-    let delay = rt.throttle.record_failure(keys);
     audit(who.target, who.user, who.scheme, outcome, backend);
     app.metrics.decision(who.scheme, outcome);
-    if delay > Duration::ZERO {
-        tokio::time::sleep(delay).await;
-    }
+    crate::verify::failed(rt, keys).await;
 }
 
 fn throttled(app: &Arc<App>, rt: &Arc<Runtime>, keys: &[String], t: &Target, user: &str, scheme: &'static str) -> bool {
-    if rt.throttle.locked(keys).is_none() {
+    if crate::verify::locked(app, rt, keys, scheme).is_none() {
         return false;
     }
-    app.metrics.throttled.fetch_add(1, Ordering::Relaxed);
-    app.metrics.decision(scheme, "throttled");
     audit(t, user, scheme, "throttled", "-");
     true
 }
@@ -383,7 +376,7 @@ async fn digest(app: &Arc<App>, rt: &Arc<Runtime>, resp: DigestResponse, t: &Tar
                 UserRef::Name(n) => (n.as_str(), false),
                 UserRef::UserHash(h) => (h.as_str(), true),
             };
-            match local.digest_ha1(text, by_hash, core_alg(alg)) {
+            match local.digest_ha1(text, by_hash, alg.into()) {
                 Ok(found) => found,
                 Err(_) => {
                     db_down = true;

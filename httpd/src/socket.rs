@@ -145,7 +145,7 @@ async fn dispatch(app: &Arc<App>, uid: u32, op: Op) -> Response {
         Op::Authenticate { user, password, service, rhost } => {
             authenticate(app, &rt, uid, user, password, service, rhost).await
         }
-        Op::Account { user, service } => account(&rt, uid, &user, &service).await,
+        Op::Account { user, service } => account(app, &rt, uid, &user, &service).await,
         Op::ChangePassword { user, old_password, new_password, service, check_only } => {
             change_password(app, &rt, uid, &user, old_password, new_password, &service, check_only).await
         }
@@ -222,7 +222,7 @@ fn rejection(r: Rejection) -> Response {
     }
 }
 
-async fn account(rt: &Arc<Runtime>, uid: u32, user: &str, service: &str) -> Response {
+async fn account(app: &Arc<App>, rt: &Arc<Runtime>, uid: u32, user: &str, service: &str) -> Response {
     if !valid_name(user) {
         return Response::UnknownUser;
     }
@@ -241,8 +241,7 @@ async fn account(rt: &Arc<Runtime>, uid: u32, user: &str, service: &str) -> Resp
         let now_user = tokio::task::spawn_blocking(move || local.user(&name)).await;
         match now_user {
             Ok(Ok(Some(u))) => {
-                let now = wicket_core::clock::Clock::now(&wicket_core::clock::SystemClock);
-                let resp = match account_refusal(&u, now) {
+                let resp = match account_refusal(&u, app.clock.now()) {
                     None => Response::Ok,
                     Some(r) => rejection(r),
                 };

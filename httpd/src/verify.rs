@@ -40,9 +40,7 @@ pub async fn password(
     front: &'static str,
     cache: bool,
 ) -> Checked {
-    if let Some(left) = rt.throttle.locked(keys) {
-        app.metrics.throttled.fetch_add(1, Ordering::Relaxed);
-        app.metrics.decision(front, "throttled");
+    if let Some(left) = locked(app, rt, keys, front) {
         return Checked::Throttled(left);
     }
     let generation = if cache { generation(rt).await } else { None };
@@ -70,10 +68,7 @@ pub async fn password(
     };
     app.metrics.decision(front, outcome);
     let delay_then = |c: Checked| async {
-        let delay = rt.throttle.record_failure(keys);
-        if delay > Duration::ZERO {
-            tokio::time::sleep(delay).await;
-        }
+        failed(rt, keys).await;
         c
     };
     match verdict {
@@ -97,6 +92,22 @@ pub async fn password(
             tracing::warn!("backend unavailable: {why}");
             Checked::Unavailable(why)
         }
+    }
+}
+
+/// `Some(time left)` when any of `keys` is locked out; counts the refusal in the metrics.
+pub fn locked(app: &App, rt: &Runtime, keys: &[String], front: &'static str) -> Option<Duration> {
+    let left = rt.throttle.locked(keys)?;
+    app.metrics.throttled.fetch_add(1, Ordering::Relaxed);
+    app.metrics.decision(front, "throttled");
+    Some(left)
+}
+
+/// Counts a failure against `keys` and waits the throttle's delay.
+pub async fn failed(rt: &Runtime, keys: &[String]) {
+    let delay = rt.throttle.record_failure(keys);
+    if delay > Duration::ZERO {
+        tokio::time::sleep(delay).await;
     }
 }
 

@@ -61,6 +61,15 @@ impl From<DigestAlgorithm> for Algorithm {
     }
 }
 
+impl From<Algorithm> for DigestAlgorithm {
+    fn from(a: Algorithm) -> Self {
+        match a {
+            Algorithm::Md5 => Self::Md5,
+            Algorithm::Sha256 => Self::Sha256,
+        }
+    }
+}
+
 /// The inputs of the `qop=auth` response besides HA1 (RFC 7616 §3.4.1), exactly as sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseParams<'a> {
@@ -111,14 +120,18 @@ fn hex_string(hex: Vec<u8>) -> String {
 
 /// HA1 = H(username ":" realm ":" password) as lowercase hex, wrapped as a [`Secret`]
 /// because it is password-equivalent. Store it per realm and algorithm.
+///
+/// The same formula wicket-core uses when it stores HA1 values
+/// ([`wicket_core::password::digest_ha1`]); this is that function for raw password bytes.
 pub fn ha1(alg: Algorithm, username: &str, realm: &str, password: &[u8]) -> Secret {
-    Secret::new(hash_hex(alg, &[username.as_bytes(), realm.as_bytes(), password]))
+    let password = Secret::new(password.to_vec());
+    Secret::from_string(wicket_core::password::digest_ha1(alg.into(), username, realm, &password))
 }
 
 /// The `userhash` form of a username: H(username ":" realm) as lowercase hex. Store it next
 /// to HA1 so a `userhash=true` response can be mapped back to the user.
 pub fn userhash(alg: Algorithm, username: &str, realm: &str) -> String {
-    hex_string(hash_hex(alg, &[username.as_bytes(), realm.as_bytes()]))
+    wicket_core::password::digest_userhash(alg.into(), username, realm)
 }
 
 /// HA2 = H(method ":" uri) for `qop=auth`, as lowercase hex.
