@@ -7,7 +7,6 @@ use serde::Serialize;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use wicket_core::auth::Verdict;
 use wicket_core::clock::{SharedClock, SystemClock};
 use wicket_core::config::{Config, DEFAULT_CONFIG_PATH};
 use wicket_core::duration::{format_unix, parse_date, parse_duration, sanitize};
@@ -15,6 +14,8 @@ use wicket_core::local::PasswordPolicy;
 use wicket_core::names::validate_name;
 use wicket_core::store::{AccountState, NewUser, Store, TokenInfo, User};
 use wicket_core::token;
+use wicket_core::verify::pool::SlowPool;
+use wicket_core::verify::{Authenticator, Context, Credential, Decision, Shared};
 
 /// Everything a command needs.
 pub struct Ctx {
@@ -321,25 +322,34 @@ fn token_times(t: &TokenInfo) -> String {
     format!("created {} expires {} last-used {}", format_unix(t.created_at), f(t.expires_at), f(t.last_used_at))
 }
 
+/// Runs the real pipeline, as wicketd would for a login (throttle state is this process's
+/// own, so its delays are not waited for).
 fn check(ctx: &Ctx, user: &str, source: Source) -> CmdResult {
-    let chain = wicket_core::chain::build(&ctx.cfg, ctx.clock.clone(), Some(&wicket_syspam::PamBackend::factory))
-        .context("while opening the backends")?
-        .authenticator;
+    let shared = Shared::with_pool(SlowPool::new(1));
+    let auth = Authenticator::build(&ctx.cfg, ctx.clock.clone(), Some(&wicket_syspam::PamBackend::factory), shared)
+        .context("while opening the backends")?;
     let pw = prompt::existing_password(source, user)?;
-    match chain.verify_password(user, &pw) {
-        Verdict::Accepted(id) => {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("while starting")?;
+    let credential = Credential::Password { user: user.to_string(), secret: pw };
+    let outcome = rt.block_on(auth.verify(credential, &Context::cli()));
+    match outcome.decision {
+        Decision::Accepted(id) => {
             println!("accepted: {} (backend {})", id.name, id.backend);
             ok()
         }
-        Verdict::Rejected { reason, backend } => {
-            eprintln!("wicket: rejected: {} (backend {backend}: {})", sanitize(user), reason.as_str());
+        Decision::Rejected(reason) => {
+            eprintln!("wicket: rejected: {} (backend {}: {})", sanitize(user), outcome.event.backend, reason.as_str());
             Ok(ExitCode::from(1))
         }
-        Verdict::Unknown => {
+        Decision::Unknown | Decision::Stale => {
             eprintln!("wicket: rejected: {}: no backend knows this user", sanitize(user));
             Ok(ExitCode::from(1))
         }
-        Verdict::Unavailable(why) => {
+        Decision::Throttled(left) => {
+            eprintln!("wicket: rejected: {}: locked out for {} s", sanitize(user), left.as_secs());
+            Ok(ExitCode::from(1))
+        }
+        Decision::Unavailable(why) => {
             eprintln!("wicket: unavailable: {why}");
             Ok(ExitCode::from(1))
         }

@@ -3,7 +3,7 @@
 //! A fuzz target that only calls a parser finds panics; these checks also turn a parser that
 //! returns something its documentation rules out into a crash libFuzzer reports:
 //!
-//! - [`check_digest`]: what `wicketd::digest::parse_digest` promises about an accepted
+//! - [`check_digest`]: what `wicket_core::digest::parse_digest` promises about an accepted
 //!   [`DigestResponse`] (hex `response` of the algorithm's length, lowercase; no control
 //!   characters; non-empty user name and `cnonce`; `nc` exactly 8 hex digits), and that
 //!   writing it back out with [`to_params`] and parsing again gives the same value.
@@ -11,7 +11,7 @@
 //!   Bearer.
 
 use wicketd::credentials::Presented;
-use wicketd::digest::{DigestResponse, parse_digest};
+use wicket_core::digest::{DigestResponse, parse_digest};
 
 /// Panics unless `d` is what an accepted Digest response is documented to be, and unless it
 /// survives a round trip through [`to_params`] and `parse_digest`.

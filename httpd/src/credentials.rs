@@ -2,9 +2,9 @@
 //! touching any backend. Malformed input becomes [`Presented::Malformed`] with a static
 //! reason for the log; the caller answers 401 (400 outside the proxy endpoints).
 
-use crate::digest::{DigestResponse, parse_digest};
 use base64::Engine;
 use hyper::header::{AUTHORIZATION, HeaderMap};
+use wicket_core::digest::{DigestResponse, parse_digest};
 use wicket_core::secret::Secret;
 
 /// Longest `Authorization` value considered (hyper already caps the whole head at 8 KiB).

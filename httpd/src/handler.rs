@@ -7,29 +7,24 @@
 
 use crate::app::{App, Runtime};
 use crate::credentials::{self, Presented};
-use crate::digest::{DigestOutcome, DigestResponse, UserRef};
 use crate::rules::decide;
 use crate::target::{Target, original};
-use crate::verify::Checked;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use wicket_core::auth::{BackendAnswer, Identity};
+use wicket_core::auth::Identity;
 use wicket_core::config::{Policy, Scheme};
-use wicket_core::local::{account_refusal, identity};
-use wicket_core::secret::Secret;
-use wicket_core::throttle::{client_key, user_key};
+use wicket_core::verify::{Context, Credential, Decision};
 
 /// The response body type.
 pub type Body = Full<Bytes>;
 
-/// How authentication ended.
+/// How authentication ended, in HTTP terms.
 #[derive(Debug)]
-enum Outcome {
+enum Answer {
     Accepted(Identity),
     /// 401 with challenges; `stale` for Digest, `bearer_error` per RFC 6750.
     Denied {
@@ -110,7 +105,7 @@ async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> 
     let presented = credentials::from_headers(req.headers());
     let scheme = presented.scheme();
     match authenticate(app, &rt, presented, &target).await {
-        Outcome::Accepted(id) => {
+        Answer::Accepted(id) => {
             let group_sets = [&decision.groups, &groups_q];
             let in_groups = group_sets.iter().all(|req| req.is_empty() || req.iter().any(|g| id.groups.contains(g)));
             if !in_groups {
@@ -133,9 +128,9 @@ async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> 
             }
             identity_response(&id)
         }
-        Outcome::Denied { stale, bearer_error } => challenge(&rt, scheme, stale, bearer_error),
-        Outcome::Malformed { bearer, .. } => challenge(&rt, scheme, false, bearer.then_some("invalid_request")),
-        Outcome::Unavailable => unavailable(),
+        Answer::Denied { stale, bearer_error } => challenge(&rt, scheme, stale, bearer_error),
+        Answer::Malformed { bearer, .. } => challenge(&rt, scheme, false, bearer.then_some("invalid_request")),
+        Answer::Unavailable => unavailable(),
     }
 }
 
@@ -145,7 +140,7 @@ async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Respon
     let presented = credentials::from_headers(req.headers());
     let scheme = presented.scheme();
     match authenticate(app, &rt, presented, &target).await {
-        Outcome::Accepted(id) => {
+        Answer::Accepted(id) => {
             let mut body = serde_json::to_vec_pretty(&id).unwrap_or_default();
             body.push(b'\n');
             let mut r = Response::new(Full::new(Bytes::from(body)));
@@ -153,8 +148,8 @@ async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Respon
             r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
-        Outcome::Denied { stale, bearer_error } => challenge(&rt, scheme, stale, bearer_error),
-        Outcome::Malformed { why, bearer } => {
+        Answer::Denied { stale, bearer_error } => challenge(&rt, scheme, stale, bearer_error),
+        Answer::Malformed { why, bearer } => {
             let mut r = text(StatusCode::BAD_REQUEST, "");
             *r.body_mut() = Full::new(Bytes::from(format!("malformed Authorization header: {why}\n")));
             if bearer {
@@ -165,13 +160,13 @@ async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Respon
             }
             r
         }
-        Outcome::Unavailable => unavailable(),
+        Answer::Unavailable => unavailable(),
     }
 }
 
 async fn healthz(app: &Arc<App>) -> Response<Body> {
     let rt = app.runtime();
-    let Some(local) = rt.chain.local.clone() else { return text(StatusCode::OK, "ok\n") };
+    let Some(local) = rt.auth.chain().local.clone() else { return text(StatusCode::OK, "ok\n") };
     match tokio::task::spawn_blocking(move || local.generation()).await {
         Ok(Ok(_)) => text(StatusCode::OK, "ok\n"),
         _ => text(StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n"),
@@ -180,14 +175,22 @@ async fn healthz(app: &Arc<App>) -> Response<Body> {
 
 fn metrics(app: &Arc<App>) -> Response<Body> {
     let rt = app.runtime();
-    let nonces = rt.digest.as_ref().map_or(0, |d| d.tracked_nonces() as u64);
-    let body = app.metrics.render(&[
-        ("wicket_cache_entries", "Credential cache entries.", rt.cache.len() as u64),
-        ("wicket_throttle_keys", "Users and clients tracked by the throttle.", rt.throttle.tracked() as u64),
-        ("wicket_digest_nonces", "Digest nonces tracked for replay.", nonces),
-    ]);
+    let nonces = rt.auth.digest().map_or(0, |d| d.tracked_nonces() as u64);
+    let body = app.metrics.render(
+        rt.auth.stats(),
+        &[
+            ("wicket_cache_entries", "Credential cache entries.", rt.auth.cache_entries() as u64),
+            (
+                "wicket_throttle_keys",
+                "Users and clients tracked by the throttle.",
+                rt.auth.throttle_keys_tracked() as u64,
+            ),
+            ("wicket_digest_nonces", "Digest nonces tracked for replay.", nonces),
+        ],
+    );
     let mut r = Response::new(Full::new(Bytes::from(body)));
     r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
@@ -231,7 +234,7 @@ fn challenge(rt: &Runtime, tried: &str, stale: bool, bearer_error: Option<&'stat
     for s in order {
         let values: Vec<String> = match s {
             Scheme::Basic => vec![format!("Basic realm=\"{realm}\", charset=\"UTF-8\"")],
-            Scheme::Digest => rt.digest.as_ref().map(|d| d.challenges(stale)).unwrap_or_default(),
+            Scheme::Digest => rt.auth.digest().map(|d| d.challenges(stale)).unwrap_or_default(),
             Scheme::Bearer => vec![match bearer_error {
                 Some(e) => format!("Bearer realm=\"{realm}\", error=\"{e}\""),
                 None => format!("Bearer realm=\"{realm}\""),
@@ -271,221 +274,49 @@ fn audit(t: &Target, user: &str, scheme: &str, outcome: &str, backend: &str) {
     );
 }
 
-async fn authenticate(app: &Arc<App>, rt: &Arc<Runtime>, presented: Presented, target: &Target) -> Outcome {
-    let denied = Outcome::Denied { stale: false, bearer_error: None };
-    match presented {
-        Presented::None | Presented::OtherScheme => denied,
+async fn authenticate(app: &Arc<App>, rt: &Arc<Runtime>, presented: Presented, target: &Target) -> Answer {
+    let denied = Answer::Denied { stale: false, bearer_error: None };
+    let credential = match presented {
+        Presented::None | Presented::OtherScheme => return denied,
         Presented::Malformed { scheme, why } => {
             audit(target, "-", scheme.unwrap_or("malformed"), "malformed", "-");
             tracing::debug!("malformed credentials: {why}");
             app.metrics.decision("malformed", "malformed");
-            Outcome::Malformed { why, bearer: scheme == Some("bearer") }
+            return Answer::Malformed { why, bearer: scheme == Some("bearer") };
         }
-        Presented::Basic { user, password } if rt.offers(Scheme::Basic) => basic(app, rt, user, password, target).await,
-        Presented::Digest(resp) if rt.offers(Scheme::Digest) => digest(app, rt, *resp, target).await,
-        Presented::Bearer(token) if rt.offers(Scheme::Bearer) => bearer(app, rt, token, target).await,
-        _ => denied,
-    }
-}
-
-/// Who tried, with what: the fields of a failure's audit line.
-struct Attempt<'a> {
-    target: &'a Target,
-    user: &'a str,
-    scheme: &'static str,
-}
-
-/// The per-client throttle key, unless the "client" is a trusted proxy itself (nginx sent no
-/// X-Real-IP / X-Forwarded-For): then every user behind it would share one key, and five
-/// wrong passwords from anyone would lock everyone out. Per-user throttling still applies.
-fn client_throttle_key(rt: &Runtime, t: &Target) -> Option<String> {
-    if crate::net::any_contains(&rt.trusted, &t.client) {
-        return None;
-    }
-    Some(client_key(&t.client))
-}
-
-/// Failure bookkeeping shared by every scheme: count, log, then wait the throttle's delay.
-async fn fail(
-    app: &Arc<App>,
-    rt: &Arc<Runtime>,
-    keys: &[String],
-    who: Attempt<'_>,
-    outcome: &'static str,
-    backend: &str,
-) {
-    audit(who.target, who.user, who.scheme, outcome, backend);
-    app.metrics.decision(who.scheme, outcome);
-    crate::verify::failed(rt, keys).await;
-}
-
-fn throttled(app: &Arc<App>, rt: &Arc<Runtime>, keys: &[String], t: &Target, user: &str, scheme: &'static str) -> bool {
-    if crate::verify::locked(app, rt, keys, scheme).is_none() {
-        return false;
-    }
-    audit(t, user, scheme, "throttled", "-");
-    true
-}
-
-async fn basic(app: &Arc<App>, rt: &Arc<Runtime>, user: String, password: Secret, t: &Target) -> Outcome {
-    let mut keys = vec![user_key(&user)];
-    keys.extend(client_throttle_key(rt, t));
-    let denied = Outcome::Denied { stale: false, bearer_error: None };
-    match crate::verify::password(app, rt, &user, password, &keys, "basic", true).await {
-        Checked::Accepted(id) => {
-            audit(t, &id.name, "basic", "accepted", &id.backend);
-            Outcome::Accepted(id)
+        Presented::Basic { user, password } if rt.offers(Scheme::Basic) => {
+            Credential::Password { user, secret: password }
         }
-        Checked::Rejected { reason, backend } => {
-            audit(t, &user, "basic", reason.as_str(), &backend);
-            denied
+        Presented::Digest(response) if rt.offers(Scheme::Digest) => {
+            Credential::Digest { response, method: target.method.clone(), uri: target.uri.clone() }
         }
-        Checked::Unknown => {
-            audit(t, &user, "basic", "unknown_user", "-");
-            denied
-        }
-        Checked::Throttled(_) => {
-            audit(t, &user, "basic", "throttled", "-");
-            denied
-        }
-        Checked::Unavailable(_) => {
-            audit(t, &user, "basic", "unavailable", "-");
-            Outcome::Unavailable
-        }
-    }
-}
-
-async fn digest(app: &Arc<App>, rt: &Arc<Runtime>, resp: DigestResponse, t: &Target) -> Outcome {
-    let (Some(verifier), Some(local)) = (rt.digest.clone(), rt.chain.local.clone()) else {
-        return Outcome::Denied { stale: false, bearer_error: None };
+        Presented::Bearer(token) if rt.offers(Scheme::Bearer) => Credential::Bearer(token),
+        _ => return denied,
     };
-    let claimed = if resp.userhash { "(userhash)".to_string() } else { resp.username.clone() };
-    let mut keys: Vec<String> = client_throttle_key(rt, t).into_iter().collect();
-    if !resp.userhash {
-        keys.push(user_key(&resp.username));
+    let bearer_error = (credential.scheme() == Scheme::Bearer).then_some("invalid_token");
+    let ctx = Context::http(real_client(rt, target), &target.method, target.path());
+    let outcome = rt.auth.verify(credential, &ctx).await;
+    outcome.event.log();
+    app.metrics.decision(outcome.event.scheme, outcome.event.outcome);
+    if !outcome.delay.is_zero() {
+        tokio::time::sleep(outcome.delay).await;
     }
-    if throttled(app, rt, &keys, t, &claimed, "digest") {
-        return Outcome::Denied { stale: false, bearer_error: None };
-    }
-    let (method, uri) = (t.method.clone(), t.uri.clone());
-    let now_fn = app.clock.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let mut db_down = false;
-        let outcome = verifier.verify(&resp, &method, &uri, |who, alg| {
-            let (text, by_hash) = match who {
-                UserRef::Name(n) => (n.as_str(), false),
-                UserRef::UserHash(h) => (h.as_str(), true),
-            };
-            match local.digest_ha1(text, by_hash, alg.into()) {
-                Ok(found) => found,
-                Err(_) => {
-                    db_down = true;
-                    None
-                }
-            }
-        });
-        let user = match &outcome {
-            DigestOutcome::Ok { user } => local.user(user).map_err(|_| ()),
-            _ => Ok(None),
-        };
-        (outcome, user, db_down)
-    })
-    .await;
-    let Ok((outcome, user, db_down)) = result else { return Outcome::Unavailable };
-    if db_down {
-        audit(t, &claimed, "digest", "unavailable", "local");
-        return Outcome::Unavailable;
-    }
-    match outcome {
-        DigestOutcome::Ok { user: name } => {
-            let Ok(user) = user else { return Outcome::Unavailable };
-            let Some(user) = user else {
-                fail(app, rt, &keys, Attempt { target: t, user: &name, scheme: "digest" }, "unknown_user", "local")
-                    .await;
-                return Outcome::Denied { stale: false, bearer_error: None };
-            };
-            if let Some(r) = account_refusal(&user, now_fn.now()) {
-                fail(app, rt, &keys, Attempt { target: t, user: &name, scheme: "digest" }, r.as_str(), "local").await;
-                return Outcome::Denied { stale: false, bearer_error: None };
-            }
-            rt.throttle.record_success(&user_key(&name));
-            app.metrics.decision("digest", "accepted");
-            audit(t, &name, "digest", "accepted", "local");
-            Outcome::Accepted(identity(&user))
-        }
-        DigestOutcome::Stale { reason } => {
-            tracing::debug!("digest stale: {reason}");
-            app.metrics.decision("digest", "stale");
-            Outcome::Denied { stale: true, bearer_error: None }
-        }
-        // A nonce this process cannot vouch for — most often one issued before a restart —
-        // is not a guess at a password: answer with a fresh nonce and stale=true so the
-        // client retries without asking its user again, and count no failure.
-        DigestOutcome::Invalid("nonce invalid") => {
-            tracing::debug!("digest: unknown nonce, asking for a retry");
-            app.metrics.decision("digest", "stale");
-            Outcome::Denied { stale: true, bearer_error: None }
-        }
-        DigestOutcome::Invalid(reason) => {
-            tracing::debug!("digest refused: {reason}");
-            fail(app, rt, &keys, Attempt { target: t, user: &claimed, scheme: "digest" }, "bad_credentials", "local")
-                .await;
-            Outcome::Denied { stale: false, bearer_error: None }
-        }
-        DigestOutcome::UnknownUser => {
-            fail(app, rt, &keys, Attempt { target: t, user: &claimed, scheme: "digest" }, "unknown_user", "-").await;
-            Outcome::Denied { stale: false, bearer_error: None }
+    match outcome.decision {
+        Decision::Accepted(id) => Answer::Accepted(id),
+        Decision::Stale => Answer::Denied { stale: true, bearer_error: None },
+        Decision::Unavailable(_) => Answer::Unavailable,
+        Decision::Rejected(_) | Decision::Unknown | Decision::Throttled(_) => {
+            Answer::Denied { stale: false, bearer_error }
         }
     }
 }
 
-async fn bearer(app: &Arc<App>, rt: &Arc<Runtime>, token: Secret, t: &Target) -> Outcome {
-    let invalid = Outcome::Denied { stale: false, bearer_error: Some("invalid_token") };
-    let Some(local) = rt.chain.local.as_ref() else { return invalid };
-    let keys: Vec<String> = client_throttle_key(rt, t).into_iter().collect();
-    if throttled(app, rt, &keys, t, "-", "bearer") {
-        return invalid;
-    }
-    let generation = crate::verify::generation(rt).await;
-    let cache_key = rt.cache.key_for(&[b"bearer", token.expose()]);
-    let cached = generation.and_then(|g| rt.cache.get_tagged(&cache_key, g));
-    // Inline, like the generation read: a SHA-256 and three indexed SELECTs on a pooled WAL
-    // connection (readers never wait for writers).
-    let (answer, token_use) = match cached {
-        Some((id, tag)) => {
-            app.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-            (BackendAnswer::Accepted(id), tag.map(|id| wicket_core::local::TokenUse { id, valid_until: None }))
-        }
-        None => {
-            let (answer, token_use) = local.verify_token(&token);
-            if let (BackendAnswer::Accepted(id), Some(u), Some(g)) = (&answer, token_use, generation) {
-                rt.cache.put_until(cache_key, id.clone(), g, u.valid_until, Some(u.id));
-            }
-            (answer, token_use)
-        }
-    };
-    match answer {
-        BackendAnswer::Accepted(id) => {
-            if let Some(u) = token_use {
-                app.token_uses.lock().unwrap_or_else(|e| e.into_inner()).insert(u.id, app.clock.now());
-            }
-            app.metrics.decision("bearer", "accepted");
-            audit(t, &id.name, "bearer", "accepted", "local");
-            Outcome::Accepted(id)
-        }
-        BackendAnswer::Rejected(r) => {
-            fail(app, rt, &keys, Attempt { target: t, user: "-", scheme: "bearer" }, r.as_str(), "local").await;
-            invalid
-        }
-        BackendAnswer::Unknown => {
-            fail(app, rt, &keys, Attempt { target: t, user: "-", scheme: "bearer" }, "unknown_token", "local").await;
-            invalid
-        }
-        BackendAnswer::Unavailable(why) => {
-            tracing::warn!("token store unavailable: {why}");
-            Outcome::Unavailable
-        }
-    }
+/// The client address to count failures under, unless the "client" is a trusted proxy
+/// itself (nginx sent no X-Real-IP / X-Forwarded-For): then every user behind it would share
+/// one key, and five wrong passwords from anyone would lock everyone out. Per-account
+/// throttling still applies.
+fn real_client(rt: &Runtime, t: &Target) -> Option<IpAddr> {
+    (!crate::net::any_contains(&rt.trusted, &t.client)).then_some(t.client)
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! In-process tests of the HTTP contract: requests built by hand, fed to `handle`.
 
 use super::*;
-use crate::digest::{Algorithm, ResponseParams, expected_response, ha1};
 use base64::Engine;
 use hyper::Method;
+use std::sync::atomic::Ordering;
 use wicket_core::clock::{ManualClock, SharedClock};
 use wicket_core::config::Config;
+use wicket_core::digest::{Algorithm, ResponseParams, expected_response, ha1};
 use wicket_core::local::PasswordPolicy;
+use wicket_core::secret::Secret;
 use wicket_core::store::{AccountState, NewUser, Store};
 
 const T0: i64 = 1_800_000_000;
@@ -225,7 +227,7 @@ async fn cache_is_invalidated_by_a_lock_or_a_password_change() {
     let ok = basic("alice", "pw-alice");
     assert_eq!(get(&fx, "/auth", &[("authorization", &ok)]).await.status(), StatusCode::OK);
     assert_eq!(get(&fx, "/auth", &[("authorization", &ok)]).await.status(), StatusCode::OK);
-    assert_eq!(fx.app.metrics.cache_hits.load(Ordering::Relaxed), 1);
+    assert_eq!(fx.app.runtime().auth.stats().cache_hits.load(Ordering::Relaxed), 1);
     let mut store = Store::open(&fx.db, fx.cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
     store.set_state("alice", AccountState::Locked, T0).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(get(&fx, "/auth", &[("authorization", &ok)]).await.status(), StatusCode::UNAUTHORIZED);
@@ -332,9 +334,16 @@ async fn digest_round_trip_replay_stale_and_uri_binding() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let c = challenges(&r);
     assert!(c[0].starts_with("Digest") && c[0].contains("stale=true"), "{c:?}");
-    // A forged nonce (or one from before a restart): 401 with stale=true, and no failure
-    // counted against the user.
-    let forged = String::from_utf8_lossy(&late).replace("nonce=\"A", "nonce=\"B").into_bytes();
+    // A wrong password on an expired nonce is a plain failure: stale=true would make the
+    // client retry the same wrong password without asking its user.
+    let late_wrong = digest_answer(&ch, Algorithm::Sha256, "alice", "nope", "GET", "/app/x", "00000008");
+    let r = send(with(&late_wrong)).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(!challenges(&r).iter().any(|c| c.contains("stale=true")), "{:?}", challenges(&r));
+    // A nonce this process never issued (one from before a restart), answered with the right
+    // password: 401 with stale=true, and no failure counted against the user.
+    let foreign = ch.replace("nonce=\"", "nonce=\"Zz");
+    let forged = digest_answer(&foreign, Algorithm::Sha256, "alice", "pw-alice", "GET", "/app/x", "00000001");
     for _ in 0..10 {
         let r = send(with(&forged)).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);

@@ -17,7 +17,6 @@
 pub mod app;
 pub mod credentials;
 pub mod demo;
-pub mod digest;
 pub mod handler;
 pub mod metrics;
 pub mod net;
@@ -26,4 +25,3 @@ pub mod rules;
 pub mod server;
 pub mod socket;
 pub mod target;
-pub mod verify;

@@ -102,7 +102,7 @@ fn run(args: Args) -> Result<()> {
         }
         wicketd::notify::notify("READY=1\nSTATUS=serving");
         let reload_path = (!args.demo).then(|| args.config.clone());
-        let shutdown = signals(app.clone(), reload_path, clock);
+        let shutdown = signals(app.clone(), reload_path);
         wicketd::server::serve(app, listener, shutdown).await;
         if let Some(t) = socket_task {
             t.abort();
@@ -114,7 +114,7 @@ fn run(args: Args) -> Result<()> {
 }
 
 /// Resolves on SIGTERM/SIGINT; reloads the config on SIGHUP.
-async fn signals(app: Arc<App>, config: Option<PathBuf>, clock: SharedClock) {
+async fn signals(app: Arc<App>, config: Option<PathBuf>) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
         (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
@@ -128,10 +128,10 @@ async fn signals(app: Arc<App>, config: Option<PathBuf>, clock: SharedClock) {
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); return; }
             _ = hup.recv() => {
                 let Some(path) = config.clone() else { tracing::info!("SIGHUP ignored in demo mode"); continue };
-                let clock = clock.clone();
                 let listen = app.runtime().cfg.server.listen;
+                let a = app.clone();
                 let built = tokio::task::spawn_blocking(move || {
-                    Config::load(&path).map_err(anyhow::Error::from).and_then(|c| Runtime::build(c, clock))
+                    Config::load(&path).map_err(anyhow::Error::from).and_then(|c| a.build(c))
                 }).await;
                 match built {
                     Ok(Ok(next)) => {

@@ -3,19 +3,14 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+use wicket_core::verify::Stats;
 
 /// Process-wide counters.
 #[derive(Debug, Default)]
 pub struct Metrics {
     responses: Mutex<BTreeMap<(&'static str, u16), u64>>,
     decisions: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
-    /// Credential-cache hits.
-    pub cache_hits: AtomicU64,
-    /// Credential-cache misses (slow verifications run).
-    pub cache_misses: AtomicU64,
-    /// Attempts refused by the throttle.
-    pub throttled: AtomicU64,
 }
 
 impl Metrics {
@@ -29,8 +24,9 @@ impl Metrics {
         *self.decisions.lock().unwrap_or_else(|e| e.into_inner()).entry((scheme, outcome)).or_default() += 1;
     }
 
-    /// Renders the text exposition; `gauges` are extra `name value` pairs.
-    pub fn render(&self, gauges: &[(&str, &str, u64)]) -> String {
+    /// Renders the text exposition with the core's counters; `gauges` are extra
+    /// `name value` pairs.
+    pub fn render(&self, stats: &Stats, gauges: &[(&str, &str, u64)]) -> String {
         let mut out = String::new();
         out.push_str("# HELP wicket_http_responses_total HTTP responses by endpoint and status.\n");
         out.push_str("# TYPE wicket_http_responses_total counter\n");
@@ -43,9 +39,14 @@ impl Metrics {
             let _ = writeln!(out, "wicket_auth_decisions_total{{scheme=\"{sc}\",outcome=\"{oc}\"}} {n}");
         }
         for (name, help, v) in [
-            ("wicket_cache_hits_total", "Credential cache hits.", self.cache_hits.load(Ordering::Relaxed)),
-            ("wicket_cache_misses_total", "Slow verifications run.", self.cache_misses.load(Ordering::Relaxed)),
-            ("wicket_throttled_total", "Attempts refused by the throttle.", self.throttled.load(Ordering::Relaxed)),
+            ("wicket_cache_hits_total", "Credential cache hits.", stats.cache_hits.load(Ordering::Relaxed)),
+            ("wicket_cache_misses_total", "Credential cache misses.", stats.cache_misses.load(Ordering::Relaxed)),
+            (
+                "wicket_slow_verifications_total",
+                "Slow verifications run (argon2, LDAP, PAM); concurrent checks of one credential run once.",
+                stats.slow_verifications.load(Ordering::Relaxed),
+            ),
+            ("wicket_throttled_total", "Attempts refused by the throttle.", stats.throttled.load(Ordering::Relaxed)),
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
         }

@@ -6,7 +6,6 @@
 //! NSS, so wicketd never asks itself through its own NSS module.
 
 use crate::app::{App, Runtime};
-use crate::verify::{self, Checked};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,7 +17,7 @@ use wicket_core::directory::{Directory, Unavailable};
 use wicket_core::local::account_refusal;
 use wicket_core::proto::{Op, PROTOCOL_VERSION, PosixGroup, PosixUser, Request, Response, encode, frame_len};
 use wicket_core::secret::Secret;
-use wicket_core::throttle::user_key;
+use wicket_core::verify::{Context, Credential, Decision, Outcome};
 
 /// How long a client gets to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -104,7 +103,7 @@ async fn lookup<T: Send + 'static>(
     rt: &Arc<Runtime>,
     f: impl Fn(&dyn Directory) -> Result<Option<T>, Unavailable> + Send + 'static,
 ) -> Result<Option<T>, String> {
-    let dirs = rt.chain.directories.clone();
+    let dirs = rt.auth.chain().directories.clone();
     let joined = tokio::task::spawn_blocking(move || {
         let mut down = None;
         for d in &dirs {
@@ -143,7 +142,7 @@ async fn dispatch(app: &Arc<App>, uid: u32, op: Op) -> Response {
     let rt = app.runtime();
     match op {
         Op::Authenticate { user, password, service, rhost } => {
-            authenticate(app, &rt, uid, user, password, service, rhost).await
+            authenticate(&rt, uid, user, password, service, rhost).await
         }
         Op::Account { user, service } => account(app, &rt, uid, &user, &service).await,
         Op::ChangePassword { user, old_password, new_password, service, check_only } => {
@@ -174,7 +173,6 @@ fn entry<T>(r: Result<Option<T>, String>, wrap: impl Fn(T) -> Response) -> Respo
 }
 
 async fn authenticate(
-    app: &Arc<App>,
     rt: &Arc<Runtime>,
     uid: u32,
     user: String,
@@ -193,25 +191,27 @@ async fn authenticate(
         }
         Err(reason) => return Response::Unavailable { reason },
     }
-    // Throttle per user and per origin. The origin is the remote address when PAM knows
-    // it; otherwise the calling uid — except root: su, sudo and login all run as root, so a
-    // per-root key would let anyone lock everyone out with a few bad guesses.
-    let mut keys = vec![user_key(&user)];
-    match rhost.as_deref().and_then(|h| h.parse::<std::net::IpAddr>().ok()) {
-        Some(ip) => keys.push(wicket_core::throttle::client_key(&ip)),
-        None if uid != 0 => keys.push(format!("p:{uid}")),
-        None => {}
+    // Throttle per account and per origin: see `Context::socket` for whose rhost counts.
+    let ctx = Context::socket(uid, &service, rhost.as_deref());
+    let outcome = verify(&rt.auth, Credential::Password { user, secret: password }, &ctx).await;
+    match outcome.decision {
+        Decision::Accepted(_) => Response::Ok,
+        Decision::Rejected(reason) => rejection(reason),
+        Decision::Unknown => Response::UnknownUser,
+        Decision::Throttled(d) => Response::Throttled { retry_after_secs: d.as_secs() },
+        Decision::Unavailable(reason) => Response::Unavailable { reason },
+        Decision::Stale => Response::AuthError,
     }
-    let checked = verify::password(app, rt, &user, password, &keys, "pam", false).await;
-    let (resp, outcome, backend) = match checked {
-        Checked::Accepted(id) => (Response::Ok, "accepted", id.backend),
-        Checked::Rejected { reason, backend } => (rejection(reason), reason.as_str(), backend),
-        Checked::Unknown => (Response::UnknownUser, "unknown_user", "-".into()),
-        Checked::Throttled(d) => (Response::Throttled { retry_after_secs: d.as_secs() }, "throttled", "-".into()),
-        Checked::Unavailable(reason) => (Response::Unavailable { reason }, "unavailable", "-".into()),
-    };
-    audit(uid, &user, &service, "authenticate", outcome, &backend);
-    resp
+}
+
+/// Asks the core, writes the audit line and waits the throttle's delay.
+async fn verify(auth: &wicket_core::verify::Authenticator, credential: Credential, ctx: &Context) -> Outcome {
+    let outcome = auth.verify(credential, ctx).await;
+    outcome.event.log();
+    if !outcome.delay.is_zero() {
+        tokio::time::sleep(outcome.delay).await;
+    }
+    outcome
 }
 
 fn rejection(r: Rejection) -> Response {
@@ -236,7 +236,7 @@ async fn account(app: &Arc<App>, rt: &Arc<Runtime>, uid: u32, user: &str, servic
     }
     // Wicket's own users carry state and expiry; other backends' users are checked by
     // their own systems at authentication.
-    if let Some(local) = rt.chain.local.clone() {
+    if let Some(local) = rt.auth.chain().local.clone() {
         let name = user.to_string();
         let now_user = tokio::task::spawn_blocking(move || local.user(&name)).await;
         match now_user {
@@ -283,7 +283,7 @@ async fn change_password(
         }
         Err(reason) => return Response::Unavailable { reason },
     }
-    let Some(local) = rt.chain.local.clone() else {
+    let Some(local) = rt.auth.chain().local.clone() else {
         return Response::PasswordRefused { reason: "no local store: passwords are managed elsewhere".into() };
     };
     let name = user.to_string();
@@ -297,22 +297,19 @@ async fn change_password(
     // Everyone but root proves the old password, through the same throttle.
     if uid != 0 || old.is_some() {
         let Some(old) = old else { return Response::AuthError };
-        let mut keys = vec![user_key(user)];
-        if uid != 0 {
-            keys.push(format!("p:{uid}"));
-        }
-        match verify::password(app, rt, user, old, &keys, "pam", false).await {
-            Checked::Accepted(id) if id.backend == "local" => {}
-            Checked::Accepted(_) => {
+        let ctx = Context::socket(uid, service, None);
+        match verify(&rt.auth, Credential::Password { user: user.to_string(), secret: old }, &ctx).await.decision {
+            Decision::Accepted(id) if id.backend == "local" => {}
+            Decision::Accepted(_) => {
                 return Response::PasswordRefused { reason: "this account's password is not managed by Wicket".into() };
             }
-            Checked::Rejected { reason, .. } => {
+            Decision::Rejected(reason) => {
                 audit(uid, user, service, "chauthtok", reason.as_str(), "local");
                 return rejection(reason);
             }
-            Checked::Unknown => return Response::UnknownUser,
-            Checked::Throttled(d) => return Response::Throttled { retry_after_secs: d.as_secs() },
-            Checked::Unavailable(reason) => return Response::Unavailable { reason },
+            Decision::Unknown | Decision::Stale => return Response::UnknownUser,
+            Decision::Throttled(d) => return Response::Throttled { retry_after_secs: d.as_secs() },
+            Decision::Unavailable(reason) => return Response::Unavailable { reason },
         }
     }
     if check_only {

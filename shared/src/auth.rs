@@ -1,6 +1,6 @@
 //! The one question every front asks: is this credential good, and who is it?
 //!
-//! [`Authenticator`] walks the backend chain in config order. `Unknown` asks the next
+//! [`BackendChain`] walks the backend chain in config order. `Unknown` asks the next
 //! backend; `Rejected` stops; `Unavailable` asks the next and, if nobody accepts, the
 //! answer is *unavailable* — never a plain "wrong password". The first backend that knows
 //! the user decides, so one backend's password can never open another backend's account.
@@ -119,11 +119,11 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
 /// The backend chain.
 #[derive(Debug, Clone)]
-pub struct Authenticator {
+pub struct BackendChain {
     backends: Vec<Arc<dyn Backend>>,
 }
 
-impl Authenticator {
+impl BackendChain {
     /// A chain over `backends`, tried in order.
     pub fn new(backends: Vec<Arc<dyn Backend>>) -> Self {
         Self { backends }
@@ -192,7 +192,7 @@ mod tests {
 
     fn chain(answers: Vec<(&'static str, BackendAnswer)>) -> Verdict {
         let backends = answers.into_iter().map(|(n, a)| Arc::new(Fixed(n, a)) as Arc<dyn Backend>).collect();
-        Authenticator::new(backends).verify_password("u", &Secret::from("pw"))
+        BackendChain::new(backends).verify_password("u", &Secret::from("pw"))
     }
 
     #[test]

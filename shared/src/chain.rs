@@ -1,7 +1,7 @@
 //! Builds the backend chain from `[[backend]]` blocks — the one place that knows which
 //! backend kinds exist, used by wicketd and by `wicket check`.
 
-use crate::auth::{Authenticator, Backend};
+use crate::auth::{Backend, BackendChain};
 use crate::clock::SharedClock;
 use crate::config::{BackendConfig, Config, PamConfig};
 use crate::directory::Directory;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Chain {
     /// The backends in order.
-    pub authenticator: Authenticator,
+    pub backends: BackendChain,
     /// The local backend, if one is configured.
     pub local: Option<Arc<LocalBackend>>,
     /// How passwords are hashed.
@@ -51,5 +51,5 @@ pub fn build(cfg: &Config, clock: SharedClock, pam: Option<PamFactory<'_>>) -> R
             },
         }
     }
-    Ok(Chain { authenticator: Authenticator::new(backends), local, policy, directories })
+    Ok(Chain { backends: BackendChain::new(backends), local, policy, directories })
 }

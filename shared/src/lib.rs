@@ -4,9 +4,11 @@
 //! (`wicket`) and — through the `client` feature only — the PAM and NSS modules.
 //!
 //! Data flows one way: a front (HTTP, local socket, CLI) turns a request into a credential,
-//! hands it to the [`auth::Authenticator`], which asks the throttle, then the backend chain
-//! (local SQLite store, LDAP, PAM) in config order, and returns a [`auth::Verdict`]. Fronts
-//! never look at password hashes themselves.
+//! hands it to [`verify::Authenticator::verify`], which canonicalises the name, asks the
+//! throttle, the credential cache, then the backend chain (local SQLite store, LDAP, PAM) in
+//! config order, checks the account, and returns an [`verify::Outcome`]: the decision, the
+//! delay to wait and the audit event. Fronts never look at password hashes, the throttle or
+//! the cache themselves.
 //!
 //! With only the `client` feature this crate is the local-socket protocol and a blocking
 //! client: no SQLite, no argon2, no threads — safe to load into sshd or any process that
@@ -38,6 +40,8 @@ pub mod cache;
 #[cfg(feature = "server")]
 pub mod chain;
 #[cfg(feature = "server")]
+pub mod digest;
+#[cfg(feature = "server")]
 pub mod directory;
 #[cfg(feature = "server")]
 pub mod ldap;
@@ -47,3 +51,5 @@ pub mod local;
 pub mod store;
 #[cfg(feature = "server")]
 pub mod throttle;
+#[cfg(feature = "server")]
+pub mod verify;

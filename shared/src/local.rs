@@ -150,6 +150,12 @@ impl LocalBackend {
         })
     }
 
+    /// The user a Digest `userhash` names in the configured realm, if any.
+    pub fn user_by_userhash(&self, userhash: &str, algorithm: DigestAlgorithm) -> Result<Option<String>> {
+        let realm = self.policy.realm.clone();
+        self.with_store(|s| s.user_by_userhash(userhash, &realm, algorithm))
+    }
+
     /// The store's change counter (see [`Store::generation`]).
     pub fn generation(&self) -> Result<i64> {
         self.with_store(|s| s.generation())

@@ -30,9 +30,23 @@ pub struct Throttle {
     entries: Mutex<HashMap<String, Entry>>,
 }
 
-/// Key for a user name.
+/// Longest name form kept as a key: bounds the throttle's memory per key.
+const MAX_KEY_NAME: usize = 256;
+
+/// The form under which a name is counted: Unicode compatibility-normalised (NFKC, so
+/// full-width `ＡＬＩＣＥ` is `ALICE`), trimmed and lowercased. Every spelling a backend
+/// might take for the same account (LDAP compares names case- and space-insensitively)
+/// shares one counter; two distinct accounts that differ only in case share one too, which
+/// errs on the side of locking.
+pub fn canonical_name(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = name.nfkc().collect();
+    folded.trim().to_lowercase().chars().take(MAX_KEY_NAME).collect()
+}
+
+/// Key for an account name (any spelling of it: see [`canonical_name`]).
 pub fn user_key(user: &str) -> String {
-    format!("u:{user}")
+    format!("u:{}", canonical_name(user))
 }
 
 /// Key for a client address.
@@ -203,5 +217,17 @@ mod tests {
             t.record_failure(&[format!("k{i}")]);
         }
         assert!(t.tracked() <= MAX_KEYS);
+    }
+
+    #[test]
+    fn every_spelling_of_a_name_is_one_key() {
+        let alice = user_key("alice");
+        for spelling in
+            ["ALICE", " alice", "alice ", "Alice", "\u{ff41}\u{ff4c}\u{ff49}\u{ff43}\u{ff45}", "\u{ff21}LICE\t"]
+        {
+            assert_eq!(user_key(spelling), alice, "{spelling:?}");
+        }
+        assert_ne!(user_key("alice2"), alice);
+        assert_eq!(user_key(&"x".repeat(10_000)).len(), 2 + MAX_KEY_NAME);
     }
 }

@@ -5,11 +5,11 @@
 //! function that verifies works from HA1. HA1 is password-equivalent for Digest, so it travels
 //! as a [`Secret`].
 
+use crate::config::DigestAlgorithm;
+use crate::secret::Secret;
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use wicket_core::config::DigestAlgorithm;
-use wicket_core::secret::Secret;
 
 use super::parse::DigestResponse;
 
@@ -122,16 +122,16 @@ fn hex_string(hex: Vec<u8>) -> String {
 /// because it is password-equivalent. Store it per realm and algorithm.
 ///
 /// The same formula wicket-core uses when it stores HA1 values
-/// ([`wicket_core::password::digest_ha1`]); this is that function for raw password bytes.
+/// ([`crate::password::digest_ha1`]); this is that function for raw password bytes.
 pub fn ha1(alg: Algorithm, username: &str, realm: &str, password: &[u8]) -> Secret {
     let password = Secret::new(password.to_vec());
-    Secret::from_string(wicket_core::password::digest_ha1(alg.into(), username, realm, &password))
+    Secret::from_string(crate::password::digest_ha1(alg.into(), username, realm, &password))
 }
 
 /// The `userhash` form of a username: H(username ":" realm) as lowercase hex. Store it next
 /// to HA1 so a `userhash=true` response can be mapped back to the user.
 pub fn userhash(alg: Algorithm, username: &str, realm: &str) -> String {
-    wicket_core::password::digest_userhash(alg.into(), username, realm)
+    crate::password::digest_userhash(alg.into(), username, realm)
 }
 
 /// HA2 = H(method ":" uri) for `qop=auth`, as lowercase hex.

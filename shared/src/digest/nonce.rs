@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use crate::clock::Clock;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::digest::KeyInit;
@@ -19,7 +20,6 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-use wicket_core::clock::Clock;
 
 use super::error::DigestError;
 
@@ -177,7 +177,7 @@ impl fmt::Debug for NonceKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wicket_core::clock::ManualClock;
+    use crate::clock::ManualClock;
 
     const REALM: &str = "wicket";
     const T0: i64 = 1_700_000_000;

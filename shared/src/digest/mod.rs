@@ -11,10 +11,12 @@
 //!    bounded, and is the fuzzing entry point.
 //! 3. **Verify.** [`DigestVerifier::verify`] checks, in this order: realm; algorithm was
 //!    offered (so a client cannot fall back to MD5 unless MD5 is configured); `qop=auth`;
-//!    `opaque`; `uri` equals the request target; nonce tag and age (expired → `Stale`); then
-//!    asks the caller for the user's HA1 ([`compute`]: the server stores HA1 per realm and
-//!    algorithm, never the password), compares the response in constant time, and only then
-//!    records the nonce count ([`replay`]), so unauthenticated requests cannot burn counts.
+//!    `opaque`; `uri` equals the request target; then asks the caller for the user's HA1
+//!    ([`compute`]: the server stores HA1 per realm and algorithm, never the password) and
+//!    compares the response in constant time; only a right response learns whether its nonce
+//!    is usable (expired or unknown → `Stale`, so `stale=true` never invites a retry of a
+//!    wrong password), and only then is the nonce count recorded ([`replay`]), so
+//!    unauthenticated requests cannot burn counts.
 //!
 //! Outcomes carry static reasons for the audit log; no secret (HA1, response, password) is
 //! ever formatted. Time is read from the injected [`Clock`].
@@ -28,8 +30,8 @@ pub mod replay;
 
 use std::sync::Arc;
 
-use wicket_core::clock::Clock;
-use wicket_core::secret::Secret;
+use crate::clock::Clock;
+use crate::secret::Secret;
 
 pub use challenge::challenge;
 pub use compute::{Algorithm, ResponseParams, expected_response, ha1, ha2, responses_match, userhash, verify_response};
@@ -162,7 +164,8 @@ impl DigestVerifier {
     /// Verifies a parsed response to a request with `method` and `request_target` (the
     /// original target: `X-Original-URI` behind nginx).
     ///
-    /// `lookup` is called at most once, only after the cheap checks and the nonce passed,
+    /// `lookup` is called at most once, only after the cheap checks passed (a stale or unknown
+    /// nonce is answered `Stale` only for a right response, so the HA1 is needed for it too),
     /// with who the response claims to be and its algorithm; it returns the caller's handle
     /// for the user and the HA1 (lowercase hex) stored for this realm and algorithm, or
     /// `None` if there is no such user or HA1.
@@ -189,19 +192,23 @@ impl DigestVerifier {
         if resp.uri != request_target {
             return DigestOutcome::Invalid("uri does not match the request target");
         }
-        let issued_at = match self.key.check(&resp.nonce, &self.realm, self.clock.as_ref(), self.lifetime_secs) {
-            NonceCheck::Valid { issued_at } => issued_at,
-            NonceCheck::Stale => return DigestOutcome::Stale { reason: "nonce expired" },
-            NonceCheck::Invalid => return DigestOutcome::Invalid("nonce invalid"),
-        };
+        let nonce = self.key.check(&resp.nonce, &self.realm, self.clock.as_ref(), self.lifetime_secs);
         let who =
             if resp.userhash { UserRef::UserHash(resp.username.clone()) } else { UserRef::Name(resp.username.clone()) };
         let Some((user, ha1_hex)) = lookup(&who, resp.algorithm) else {
             return DigestOutcome::UnknownUser;
         };
+        // The response is checked even when the nonce cannot be used: `stale=true` tells a
+        // client to retry *without asking its user again*, so it is only for a right password.
         if !verify_response(&ha1_hex, resp, method) {
             return DigestOutcome::Invalid("wrong response");
         }
+        let issued_at = match nonce {
+            NonceCheck::Valid { issued_at } => issued_at,
+            NonceCheck::Stale => return DigestOutcome::Stale { reason: "nonce expired" },
+            // Most often a nonce issued before a restart: the client knows the password.
+            NonceCheck::Invalid => return DigestOutcome::Stale { reason: "nonce unknown" },
+        };
         match self.tracker.check_and_record(&resp.nonce, issued_at, qop.nc.value(), self.clock.now()) {
             NcVerdict::Fresh => DigestOutcome::Ok { user },
             NcVerdict::Replayed => DigestOutcome::Stale { reason: "nonce count replayed" },
@@ -213,7 +220,7 @@ impl DigestVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wicket_core::clock::ManualClock;
+    use crate::clock::ManualClock;
 
     const REALM: &str = "wicket";
     const T0: i64 = 1_700_000_000;
@@ -454,19 +461,33 @@ mod tests {
     }
 
     #[test]
-    fn forged_or_foreign_nonce_is_invalid() {
+    fn forged_or_foreign_nonce_is_never_accepted() {
+        let f = fixture(vec![Algorithm::Sha256]);
+        let mut forged = Client::answering(&f, Algorithm::Sha256);
+        let mut n = forged.nonce.clone().into_bytes();
+        n[10] = if n[10] == b'A' { b'B' } else { b'A' };
+        forged.nonce = String::from_utf8(n).expect("ascii");
+        let mut foreign_key = Client::answering(&f, Algorithm::Sha256);
+        foreign_key.nonce = NonceKey::from_bytes([1; 32]).issue(REALM, &f.clock);
+        let mut foreign_realm = Client::answering(&f, Algorithm::Sha256);
+        foreign_realm.nonce = f.verifier.key.issue("other realm", &f.clock);
+        for c in [forged, foreign_key, foreign_realm] {
+            // Right password: retry with a fresh nonce (stale), never accepted as is.
+            assert_eq!(verify(&f, &c, "/app/x?y=1"), DigestOutcome::Stale { reason: "nonce unknown" });
+            // Wrong password: a plain failure, never stale.
+            let mut wrong = c.clone();
+            wrong.password = b"guess".to_vec();
+            assert_eq!(verify(&f, &wrong, "/app/x?y=1"), DigestOutcome::Invalid("wrong response"));
+        }
+    }
+
+    #[test]
+    fn wrong_password_on_an_expired_nonce_is_not_stale() {
         let f = fixture(vec![Algorithm::Sha256]);
         let mut c = Client::answering(&f, Algorithm::Sha256);
-        let mut n = c.nonce.into_bytes();
-        n[10] = if n[10] == b'A' { b'B' } else { b'A' };
-        c.nonce = String::from_utf8(n).expect("ascii");
-        assert_eq!(verify(&f, &c, "/app/x?y=1"), DigestOutcome::Invalid("nonce invalid"));
-        let mut c = Client::answering(&f, Algorithm::Sha256);
-        c.nonce = NonceKey::from_bytes([1; 32]).issue(REALM, &f.clock);
-        assert_eq!(verify(&f, &c, "/app/x?y=1"), DigestOutcome::Invalid("nonce invalid"));
-        let mut c = Client::answering(&f, Algorithm::Sha256);
-        c.nonce = f.verifier.key.issue("other realm", &f.clock);
-        assert_eq!(verify(&f, &c, "/app/x?y=1"), DigestOutcome::Invalid("nonce invalid"));
+        c.password = b"guess".to_vec();
+        f.clock.advance(301);
+        assert_eq!(verify(&f, &c, "/app/x?y=1"), DigestOutcome::Invalid("wrong response"));
     }
 
     #[test]
@@ -497,13 +518,12 @@ mod tests {
     fn lookup_is_not_called_before_the_cheap_checks() {
         let f = fixture(vec![Algorithm::Sha256]);
         let c = Client::answering(&f, Algorithm::Sha256);
-        f.clock.advance(1000);
         let mut called = false;
-        let out: DigestOutcome<()> = f.verifier.verify(&c.parsed(), "GET", "/app/x?y=1", |_, _| {
+        let out: DigestOutcome<()> = f.verifier.verify(&c.parsed(), "GET", "/elsewhere", |_, _| {
             called = true;
             None
         });
-        assert_eq!(out, DigestOutcome::Stale { reason: "nonce expired" });
+        assert_eq!(out, DigestOutcome::Invalid("uri does not match the request target"));
         assert!(!called);
     }
 

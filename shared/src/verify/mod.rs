@@ -1,0 +1,464 @@
+//! The one decision: [`Authenticator::verify`] answers "is this credential good, and who is
+//! it?" for every front — HTTP, the local socket (PAM), `wicket check`.
+//!
+//! For every credential kind it runs, in order: name canonicalisation (throttle keys are
+//! accounts: a Digest `userhash` is resolved to its user, every spelling of a name shares one
+//! counter) → throttle → credential cache → the backend chain on the slow-work threads
+//! (coalesced: concurrent checks of one credential run once) → account state → Digest
+//! arithmetic or token checks and use recording → the audit event. It returns an
+//! [`Outcome`]: the decision, the delay the front waits before answering, and the event the
+//! front writes. Fronts only translate their protocol into a [`Credential`] and a
+//! [`Context`], and the outcome back into an answer. Time is read from the injected clock.
+
+mod context;
+mod outcome;
+pub mod pool;
+
+pub use context::{Context, Front};
+pub use outcome::{AuditEvent, Decision, Outcome};
+
+use crate::auth::{BackendAnswer, Identity, Rejection, Verdict};
+use crate::cache::{CacheKey, CredentialCache};
+use crate::chain::{self, Chain, PamFactory};
+use crate::clock::SharedClock;
+use crate::config::{Config, Scheme};
+use crate::digest::{
+    Algorithm, DEFAULT_MAX_TRACKED_NONCES, DigestOutcome, DigestResponse, DigestSettings, DigestVerifier,
+};
+use crate::error::{Error, Result};
+use crate::local::{account_refusal, identity};
+use crate::secret::Secret;
+use crate::throttle::{Throttle, user_key};
+use pool::{Coalescer, SlowPool};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A credential, as a front received it.
+#[derive(Debug)]
+pub enum Credential {
+    /// A user name and password (HTTP Basic, PAM, `wicket check`).
+    Password {
+        /// The name as presented.
+        user: String,
+        /// The password.
+        secret: Secret,
+    },
+    /// An RFC 7616 Digest response to a request.
+    Digest {
+        /// The parsed response.
+        response: Box<DigestResponse>,
+        /// The request method.
+        method: String,
+        /// The original request target (`X-Original-URI` behind nginx).
+        uri: String,
+    },
+    /// An RFC 6750 bearer token.
+    Bearer(Secret),
+}
+
+impl Credential {
+    /// The scheme this credential belongs to, for a front that speaks HTTP.
+    pub fn scheme(&self) -> Scheme {
+        match self {
+            Self::Password { .. } => Scheme::Basic,
+            Self::Digest { .. } => Scheme::Digest,
+            Self::Bearer(_) => Scheme::Bearer,
+        }
+    }
+}
+
+/// Counters kept across reloads, read by `/metrics`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Successes answered from the credential cache.
+    pub cache_hits: AtomicU64,
+    /// Cache lookups that found nothing.
+    pub cache_misses: AtomicU64,
+    /// Slow verifications run (argon2, LDAP, PAM): one per coalesced burst.
+    pub slow_verifications: AtomicU64,
+    /// Attempts refused by the throttle.
+    pub throttled: AtomicU64,
+}
+
+/// What outlives a config reload: the slow-work threads, the counters, token uses not yet
+/// written, and when each cached success was last logged.
+#[derive(Debug)]
+pub struct Shared {
+    pool: SlowPool,
+    /// Counters.
+    pub stats: Stats,
+    token_uses: Mutex<HashMap<i64, i64>>,
+    logged: Mutex<HashMap<String, i64>>,
+}
+
+impl Shared {
+    /// One slow-work thread per core.
+    pub fn new() -> Arc<Self> {
+        Self::with_pool(SlowPool::per_core())
+    }
+
+    /// With a given pool.
+    pub fn with_pool(pool: SlowPool) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            stats: Stats::default(),
+            token_uses: Mutex::new(HashMap::new()),
+            logged: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+/// How often a repeated cached success of one account is written to the audit log.
+const QUIET_INTERVAL_SECS: i64 = 60;
+/// Accounts remembered for that; past it the memory is dropped (and lines are written again).
+const MAX_LOGGED: usize = 10_000;
+
+/// The pipeline, built from one config.
+#[derive(Debug)]
+pub struct Authenticator {
+    chain: Chain,
+    throttle: Arc<Throttle>,
+    cache: Arc<CredentialCache>,
+    digest: Option<Arc<DigestVerifier>>,
+    clock: SharedClock,
+    shared: Arc<Shared>,
+    inflight: Arc<Coalescer<CacheKey, (Verdict, Option<i64>)>>,
+    cfg: Config,
+}
+
+impl Authenticator {
+    /// Opens every backend of `cfg`. `pam` makes the system PAM backend in programs that
+    /// carry its FFI.
+    pub fn build(cfg: &Config, clock: SharedClock, pam: Option<PamFactory<'_>>, shared: Arc<Shared>) -> Result<Self> {
+        let chain = chain::build(cfg, clock.clone(), pam)?;
+        let digest = if cfg.http.schemes.contains(&Scheme::Digest) {
+            let settings = DigestSettings {
+                realm: cfg.server.realm.clone(),
+                algorithms: cfg.http.digest_algorithms.iter().map(|&a| Algorithm::from(a)).collect(),
+                nonce_lifetime_secs: i64::try_from(cfg.http.nonce_lifetime.as_secs()).unwrap_or(300).max(1),
+                max_tracked_nonces: DEFAULT_MAX_TRACKED_NONCES,
+            };
+            let verifier =
+                DigestVerifier::new(settings, clock.clone()).map_err(|e| Error::Invalid(format!("digest: {e}")))?;
+            Some(Arc::new(verifier))
+        } else {
+            None
+        };
+        Ok(Self {
+            chain,
+            throttle: Arc::new(Throttle::new(cfg.throttle.clone(), clock.clone())),
+            cache: Arc::new(CredentialCache::new(cfg.http.cache_ttl, clock.clone())),
+            digest,
+            clock,
+            shared,
+            inflight: Arc::new(Coalescer::default()),
+            cfg: cfg.clone(),
+        })
+    }
+
+    /// Takes over what must survive a reload from the pipeline this one replaces: the
+    /// throttle's counts (a reload must not forgive) when its settings are unchanged, and the
+    /// Digest nonce key and replay state when realm and Digest settings are unchanged, so
+    /// nonces handed out before the reload stay valid.
+    pub fn adopt(&mut self, prev: &Authenticator) {
+        let (a, b) = (&prev.cfg.throttle, &self.cfg.throttle);
+        if a.max_failures == b.max_failures && a.delays == b.delays && a.window == b.window && a.lockout == b.lockout {
+            self.throttle = prev.throttle.clone();
+        }
+        let (a, b) = (&prev.cfg, &self.cfg);
+        if a.server.realm == b.server.realm
+            && a.http.digest_algorithms == b.http.digest_algorithms
+            && a.http.nonce_lifetime == b.http.nonce_lifetime
+            && self.digest.is_some()
+        {
+            if let Some(d) = prev.digest.clone() {
+                self.digest = Some(d);
+            }
+        }
+    }
+
+    /// The backends.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// The Digest verifier, when Digest is offered (challenges come from it).
+    pub fn digest(&self) -> Option<&DigestVerifier> {
+        self.digest.as_deref()
+    }
+
+    /// The state this pipeline shares with the ones before and after it.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &Stats {
+        &self.shared.stats
+    }
+
+    /// Throttle keys tracked now.
+    pub fn throttle_keys_tracked(&self) -> usize {
+        self.throttle.tracked()
+    }
+
+    /// Credential-cache entries now.
+    pub fn cache_entries(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// The decision on `credential`, presented through `ctx`.
+    pub async fn verify(&self, credential: Credential, ctx: &Context) -> Outcome {
+        match credential {
+            Credential::Password { user, secret } => self.password(user, secret, ctx).await,
+            Credential::Digest { response, method, uri } => self.digest_response(&response, &method, &uri, ctx),
+            Credential::Bearer(token) => self.bearer(&token, ctx),
+        }
+    }
+
+    /// Writes pending token uses (every few seconds and at shutdown). Blocking.
+    pub fn flush_token_uses(&self) {
+        let pending: Vec<(i64, i64)> = {
+            let mut map = self.shared.token_uses.lock().unwrap_or_else(|e| e.into_inner());
+            map.drain().collect()
+        };
+        if pending.is_empty() {
+            return;
+        }
+        if let Some(local) = self.chain.local.as_ref() {
+            if let Err(e) = local.touch_tokens(&pending) {
+                tracing::warn!("could not record token use: {e}");
+            }
+        }
+    }
+
+    async fn password(&self, user: String, secret: Secret, ctx: &Context) -> Outcome {
+        let scheme = if ctx.front == Front::Http { "basic" } else { "password" };
+        let keys = ctx.throttle_keys(Some(&user));
+        if let Some(refused) = self.throttled(&keys, ctx, scheme, &user) {
+            return refused;
+        }
+        let key = self.cache.key_for(&[b"password", user.as_bytes(), secret.expose()]);
+        let generation = if ctx.front.uses_cache() { self.generation() } else { None };
+        if let Some(g) = generation {
+            if let Some(id) = self.cache.get(&key, g) {
+                self.shared.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
+                return self.accepted(id, ctx, scheme, true);
+            }
+            self.shared.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
+        }
+        let (verdict, valid_until) = self.slow_password(key, user.clone(), secret).await;
+        match verdict {
+            Verdict::Accepted(id) => {
+                self.throttle.record_success(&user_key(&id.name));
+                if let Some(g) = generation {
+                    self.cache.put_until(key, id.clone(), g, valid_until, None);
+                }
+                self.accepted(id, ctx, scheme, false)
+            }
+            Verdict::Rejected { reason, backend } => {
+                self.failed(&keys, Decision::Rejected(reason), ctx, scheme, &user, &backend)
+            }
+            Verdict::Unknown => self.failed(&keys, Decision::Unknown, ctx, scheme, &user, "-"),
+            Verdict::Unavailable(why) => {
+                tracing::warn!("backend unavailable: {why}");
+                self.answer(Decision::Unavailable(why), ctx, scheme, &user, "-")
+            }
+        }
+    }
+
+    /// Runs the chain on a slow-work thread, once for any number of concurrent callers with
+    /// the same credential. With an acceptance by the local store comes the account's expiry,
+    /// read on that thread, so a cached success never outlives the account.
+    async fn slow_password(&self, key: CacheKey, user: String, secret: Secret) -> (Verdict, Option<i64>) {
+        let chain = self.chain.clone();
+        let shared = self.shared.clone();
+        let (answer, _) = self
+            .inflight
+            .run(key, || async move {
+                shared.stats.slow_verifications.fetch_add(1, Ordering::Relaxed);
+                let ran = shared
+                    .pool
+                    .run(move || {
+                        let verdict = chain.backends.verify_password(&user, &secret);
+                        let until = match (&verdict, &chain.local) {
+                            (Verdict::Accepted(id), Some(local)) if id.backend == "local" => {
+                                local.user(&id.name).ok().flatten().and_then(|u| u.expires_at)
+                            }
+                            _ => None,
+                        };
+                        (verdict, until)
+                    })
+                    .await;
+                ran.unwrap_or_else(|| (Verdict::Unavailable("verification task failed".into()), None))
+            })
+            .await;
+        answer
+    }
+
+    fn digest_response(&self, resp: &DigestResponse, method: &str, uri: &str, ctx: &Context) -> Outcome {
+        let claimed = if resp.userhash { "(userhash)" } else { resp.username.as_str() };
+        let (Some(verifier), Some(local)) = (self.digest.as_ref(), self.chain.local.as_ref()) else {
+            return self.answer(Decision::Unknown, ctx, "digest", claimed, "-");
+        };
+        // Who is it? A userhash names an account too: resolve it before counting.
+        let account = if resp.userhash {
+            match local.user_by_userhash(&resp.username, resp.algorithm.into()) {
+                Ok(found) => found,
+                Err(e) => return self.answer(Decision::Unavailable(e.to_string()), ctx, "digest", claimed, "local"),
+            }
+        } else {
+            Some(resp.username.clone())
+        };
+        let counted_as = account.clone().unwrap_or_else(|| format!("userhash:{}", resp.username.to_ascii_lowercase()));
+        let shown = account.as_deref().unwrap_or(claimed).to_string();
+        let keys = ctx.throttle_keys(Some(&counted_as));
+        if let Some(refused) = self.throttled(&keys, ctx, "digest", &shown) {
+            return refused;
+        }
+        let mut db_down = None;
+        let outcome = verifier.verify(resp, method, uri, |_, alg| {
+            let name = account.as_deref()?;
+            match local.digest_ha1(name, false, alg.into()) {
+                Ok(found) => found,
+                Err(e) => {
+                    db_down = Some(e.to_string());
+                    None
+                }
+            }
+        });
+        if let Some(why) = db_down {
+            return self.answer(Decision::Unavailable(why), ctx, "digest", &shown, "local");
+        }
+        match outcome {
+            DigestOutcome::Ok { user: name } => match local.user(&name) {
+                Err(e) => self.answer(Decision::Unavailable(e.to_string()), ctx, "digest", &name, "local"),
+                Ok(None) => self.failed(&keys, Decision::Unknown, ctx, "digest", &name, "local"),
+                Ok(Some(user)) => match account_refusal(&user, self.clock.now()) {
+                    Some(r) => self.failed(&keys, Decision::Rejected(r), ctx, "digest", &name, "local"),
+                    None => {
+                        self.throttle.record_success(&user_key(&name));
+                        self.accepted(identity(&user), ctx, "digest", false)
+                    }
+                },
+            },
+            DigestOutcome::Stale { reason } => {
+                tracing::debug!("digest stale: {reason}");
+                self.answer(Decision::Stale, ctx, "digest", &shown, "local")
+            }
+            DigestOutcome::Invalid(reason) => {
+                tracing::debug!("digest refused: {reason}");
+                self.failed(&keys, Decision::Rejected(Rejection::BadCredentials), ctx, "digest", &shown, "local")
+            }
+            DigestOutcome::UnknownUser => self.failed(&keys, Decision::Unknown, ctx, "digest", &shown, "-"),
+        }
+    }
+
+    /// Tokens: shape and checksum, then (cached or from the store) hash, revocation, expiry
+    /// and the owner's state. Inline: a SHA-256 and indexed reads on a pooled WAL connection.
+    fn bearer(&self, token: &Secret, ctx: &Context) -> Outcome {
+        let keys = ctx.throttle_keys(None);
+        if let Some(refused) = self.throttled(&keys, ctx, "bearer", "-") {
+            return refused;
+        }
+        let Some(local) = self.chain.local.as_ref() else {
+            return self.answer(Decision::Unknown, ctx, "bearer", "-", "-");
+        };
+        let generation = self.generation();
+        let key = self.cache.key_for(&[b"bearer", token.expose()]);
+        if let Some((id, tag)) = generation.and_then(|g| self.cache.get_tagged(&key, g)) {
+            self.shared.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
+            if let Some(row) = tag {
+                self.record_token_use(row);
+            }
+            return self.accepted(id, ctx, "bearer", true);
+        }
+        let (answer, token_use) = local.verify_token(token);
+        match answer {
+            BackendAnswer::Accepted(id) => {
+                if let Some(u) = token_use {
+                    self.record_token_use(u.id);
+                    if let Some(g) = generation {
+                        self.cache.put_until(key, id.clone(), g, u.valid_until, Some(u.id));
+                    }
+                }
+                self.accepted(id, ctx, "bearer", false)
+            }
+            BackendAnswer::Rejected(r) => self.failed(&keys, Decision::Rejected(r), ctx, "bearer", "-", "local"),
+            BackendAnswer::Unknown => {
+                self.failed(&keys, Decision::Rejected(Rejection::BadCredentials), ctx, "bearer", "-", "local")
+            }
+            BackendAnswer::Unavailable(why) => {
+                tracing::warn!("token store unavailable: {why}");
+                self.answer(Decision::Unavailable(why), ctx, "bearer", "-", "local")
+            }
+        }
+    }
+
+    fn record_token_use(&self, row: i64) {
+        self.shared.token_uses.lock().unwrap_or_else(|e| e.into_inner()).insert(row, self.clock.now());
+    }
+
+    /// The store's change counter; `Some(0)` without a local store, `None` (no caching)
+    /// when it cannot be read.
+    fn generation(&self) -> Option<i64> {
+        match self.chain.local.as_ref() {
+            Some(local) => local.generation().ok(),
+            None => Some(0),
+        }
+    }
+
+    fn throttled(&self, keys: &[String], ctx: &Context, scheme: &'static str, user: &str) -> Option<Outcome> {
+        let left = self.throttle.locked(keys)?;
+        self.shared.stats.throttled.fetch_add(1, Ordering::Relaxed);
+        Some(self.answer(Decision::Throttled(left), ctx, scheme, user, "-"))
+    }
+
+    /// A failure: counted against every key, with the throttle's delay.
+    fn failed(
+        &self,
+        keys: &[String],
+        decision: Decision,
+        ctx: &Context,
+        scheme: &'static str,
+        user: &str,
+        backend: &str,
+    ) -> Outcome {
+        let delay = self.throttle.record_failure(keys);
+        Outcome { event: AuditEvent::new(ctx, scheme, user, &decision, backend), decision, delay }
+    }
+
+    fn accepted(&self, id: Identity, ctx: &Context, scheme: &'static str, cached: bool) -> Outcome {
+        let mut event = AuditEvent::new(ctx, scheme, &id.name, &Decision::Unknown, &id.backend);
+        event.outcome = "accepted";
+        // Every slow success is written; a cached repeat only once per interval.
+        let recent = self.logged_recently(&event);
+        event.quiet = cached && recent;
+        Outcome { decision: Decision::Accepted(id), delay: Duration::ZERO, event }
+    }
+
+    fn answer(&self, decision: Decision, ctx: &Context, scheme: &'static str, user: &str, backend: &str) -> Outcome {
+        Outcome { event: AuditEvent::new(ctx, scheme, user, &decision, backend), decision, delay: Duration::ZERO }
+    }
+
+    /// True when this account's success through this front and scheme was written less than
+    /// [`QUIET_INTERVAL_SECS`] ago; otherwise remembers now.
+    fn logged_recently(&self, e: &AuditEvent) -> bool {
+        let now = self.clock.now();
+        let key = format!("{}/{}/{}", e.front, e.scheme, e.user);
+        let mut map = self.shared.logged.lock().unwrap_or_else(|e| e.into_inner());
+        if map.get(&key).is_some_and(|&t| now - t < QUIET_INTERVAL_SECS) {
+            return true;
+        }
+        if map.len() >= MAX_LOGGED {
+            map.clear();
+        }
+        map.insert(key, now);
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests;
