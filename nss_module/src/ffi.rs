@@ -29,7 +29,7 @@ use std::ffi::{CStr, c_char, c_int, c_long};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 // The tests' `use super::*` finds these here.
 #[cfg(test)]
-use {crate::pack, std::mem::size_of, std::ptr, wicket_core::proto::PosixGroup};
+use {crate::pack, std::mem::size_of, std::ptr, wicket_proto::proto::PosixGroup};
 
 // ---------------------------------------------------------------------------------------
 // passwd

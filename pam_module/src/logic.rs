@@ -26,12 +26,12 @@ mod user;
 use crate::options::Options;
 use crate::pam::{Code, Flags, Level, Token};
 use log::shown;
-use wicket_core::client::ClientError;
-use wicket_core::proto::{Request, Response};
+use wicket_proto::client::ClientError;
+use wicket_proto::proto::{Request, Response};
 // The tests build requests; their `use super::*` finds `Op` here.
 #[cfg(test)]
-use wicket_core::proto::Op;
-use wicket_core::secret::Secret;
+use wicket_proto::proto::Op;
+use wicket_proto::secret::Secret;
 
 /// The failure delay asked of libpam (µs), as pam_unix does: randomised by libpam ±50 %.
 pub const FAIL_DELAY_USEC: u32 = 2_000_000;

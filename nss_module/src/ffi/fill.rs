@@ -6,7 +6,7 @@ use crate::status::{Failure, NssStatus};
 use libc::{group, passwd};
 use std::ffi::c_char;
 use std::ptr;
-use wicket_core::proto::{PosixGroup, PosixUser};
+use wicket_proto::proto::{PosixGroup, PosixUser};
 
 /// The caller's buffer as a byte slice (empty for NULL or 0 bytes).
 ///

@@ -1,7 +1,7 @@
 use super::*;
 use crate::lookup::tests::{Scripted, admins, alice};
-use wicket_core::client::ClientError;
-use wicket_core::proto::Response;
+use wicket_proto::client::ClientError;
+use wicket_proto::proto::Response;
 
 fn text(p: *const c_char) -> String {
     assert!(!p.is_null());

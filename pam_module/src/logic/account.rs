@@ -2,7 +2,7 @@
 
 use super::{Daemon, Module, Pam, Phase};
 use crate::pam::{Code, Flags};
-use wicket_core::proto::{Op, Request};
+use wicket_proto::proto::{Op, Request};
 
 impl<P: Pam, D: Daemon> Module<P, D> {
     /// `pam_sm_acct_mgmt`.

@@ -3,8 +3,8 @@
 use super::log::shown;
 use super::{Daemon, Module, Pam, Phase};
 use crate::pam::Code;
-use wicket_core::client::ClientError;
-use wicket_core::proto::Response;
+use wicket_proto::client::ClientError;
+use wicket_proto::proto::Response;
 
 impl<P: Pam, D: Daemon> Module<P, D> {
     /// Maps wicketd's answer (or its absence) to a PAM code, logging what deserves it.

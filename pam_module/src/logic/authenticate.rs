@@ -3,7 +3,7 @@
 use super::log::shown;
 use super::{Daemon, FAIL_DELAY_USEC, Module, Pam, Phase, Unusable};
 use crate::pam::{Code, Flags, Token};
-use wicket_core::proto::{Op, Request};
+use wicket_proto::proto::{Op, Request};
 
 impl<P: Pam, D: Daemon> Module<P, D> {
     /// `pam_sm_authenticate`.

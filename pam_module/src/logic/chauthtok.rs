@@ -3,7 +3,7 @@
 use super::log::shown;
 use super::{Daemon, Module, OLD_PASSWORD_PROMPT, Pam, Phase, Unusable};
 use crate::pam::{Code, Flags, Token};
-use wicket_core::proto::{Op, Request};
+use wicket_proto::proto::{Op, Request};
 
 impl<P: Pam, D: Daemon> Module<P, D> {
     /// `pam_sm_chauthtok`: PRELIM checks the current password and that wicketd can change

@@ -1,6 +1,6 @@
 use super::*;
 use std::collections::{HashMap, VecDeque};
-use wicket_core::proto::PosixUser;
+use wicket_proto::proto::PosixUser;
 
 const PW: &str = "Correct-Horse-7";
 

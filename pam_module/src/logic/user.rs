@@ -4,8 +4,8 @@
 use super::log::shown;
 use super::{Daemon, MAX_USER_LEN, Module, Pam, Phase};
 use crate::pam::Code;
-use wicket_core::client::ClientError;
-use wicket_core::proto::{Op, Request, Response};
+use wicket_proto::client::ClientError;
+use wicket_proto::proto::{Op, Request, Response};
 
 impl<P: Pam, D: Daemon> Module<P, D> {
     /// The user name, or the code to return when there is none or it is malformed.
