@@ -48,9 +48,9 @@ for so in target/debug/libpam_wicket.so target/debug/libnss_wicket.so; do
     syms=$(nm -C "$so")
     grep -q 'wicket_proto::' <<<"$syms" || { echo "$so: no wicket_proto symbols: stripped? the check would prove nothing"; exit 1; }
     n=$(grep -ciE "$heavy_syms" <<<"$syms" || true)
-    [ "$n" -eq 0 ] || { echo "$so links $n symbols it must not ($heavy_syms), e.g.:"; grep -iE "$heavy_syms" <<<"$syms" | head -n 20; exit 1; }
+    [ "$n" -eq 0 ] || { echo "$so links $n symbols it must not ($heavy_syms), e.g.:"; grep -m 20 -iE "$heavy_syms" <<<"$syms"; exit 1; }
     n=$(strings "$so" | grep -cE "$heavy_paths" || true)
-    [ "$n" -eq 0 ] || { echo "$so holds $n references to crates it must not link, e.g.:"; strings "$so" | grep -oE "$heavy_paths" | sort | uniq -c | head -n 20; exit 1; }
+    [ "$n" -eq 0 ] || { echo "$so holds $n references to crates it must not link, e.g.:"; strings "$so" | grep -oE "$heavy_paths" | sort | uniq -c | awk 'NR <= 20'; exit 1; }
 done
 echo "pam_wicket.so and libnss_wicket.so: no SQLite, argon2, LDAP, rustls, tokio or wicket-core"
 
