@@ -38,6 +38,21 @@ pam_syms=$(nm -D --defined-only target/debug/libpam_wicket.so | awk '{print $3}'
 nss_syms=$(nm -D --defined-only target/debug/libnss_wicket.so | awk '{print $3}' | grep -c '^_nss_wicket_')
 [ "$nss_syms" -ge 5 ] || { echo "libnss_wicket.so exports only $nss_syms _nss_wicket_* symbols"; exit 1; }
 echo "pam_sm_* and $nss_syms _nss_wicket_* symbols exported"
+echo "== modules stay thin"
+# Built in the same cargo invocation as wicketd, the modules still link only wicket-proto:
+# no code of SQLite, argon2, LDAP, rustls, tokio or wicket-core (by symbol), and not even
+# those crates' source paths (debug info, panic locations) anywhere in the file.
+heavy_syms='sqlite3_|argon2|ldap3|rustls|tokio|wicket_core'
+heavy_paths='/(libsqlite3-sys|rusqlite|argon2|ldap3|rustls[a-z-]*|tokio[a-z-]*)-[0-9]+\.[0-9]'
+for so in target/debug/libpam_wicket.so target/debug/libnss_wicket.so; do
+    syms=$(nm -C "$so")
+    grep -q 'wicket_proto::' <<<"$syms" || { echo "$so: no wicket_proto symbols: stripped? the check would prove nothing"; exit 1; }
+    n=$(grep -ciE "$heavy_syms" <<<"$syms" || true)
+    [ "$n" -eq 0 ] || { echo "$so links $n symbols it must not ($heavy_syms), e.g.:"; grep -m 20 -iE "$heavy_syms" <<<"$syms"; exit 1; }
+    n=$(strings "$so" | grep -cE "$heavy_paths" || true)
+    [ "$n" -eq 0 ] || { echo "$so holds $n references to crates it must not link, e.g.:"; strings "$so" | grep -oE "$heavy_paths" | sort | uniq -c | awk 'NR <= 20'; exit 1; }
+done
+echo "pam_wicket.so and libnss_wicket.so: no SQLite, argon2, LDAP, rustls, tokio or wicket-core"
 
 echo "== tests"
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt

@@ -4,8 +4,8 @@
 use crate::status::Failure;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use wicket_core::client::{self, ClientError};
-use wicket_core::proto::{Op, Request, Response};
+use wicket_proto::client::{self, ClientError};
+use wicket_proto::proto::{Op, Request, Response};
 
 /// The config file that may name the socket (`[server] socket`). Fixed: the module never
 /// reads the environment, so no caller can point a setuid program at another daemon.

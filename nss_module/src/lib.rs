@@ -14,7 +14,7 @@
 //! `nss_status` and an errno in one place, [`status::Failure::status`].
 //!
 //! ## Rules this module keeps
-//! - **Thin.** Only `wicket-core`'s `client` feature: protocol types and a blocking client.
+//! - **Thin.** Only `wicket-proto`: protocol types and a blocking client (no `wicket-core`).
 //!   No threads, no runtime, no thread-locals, no caching: one connection per lookup.
 //! - **Fenced unsafe.** All `unsafe` lives in [`ffi`]; everything that decides is safe code
 //!   behind the [`daemon::Daemon`] and [`groups::GidArray`] traits, unit-tested with fakes.

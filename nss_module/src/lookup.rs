@@ -3,8 +3,8 @@
 
 use crate::daemon::Daemon;
 use crate::status::Failure;
-use wicket_core::client::ClientError;
-use wicket_core::proto::{Op, PosixGroup, PosixUser, Response};
+use wicket_proto::client::ClientError;
+use wicket_proto::proto::{Op, PosixGroup, PosixUser, Response};
 
 /// Longest user or group name this module asks about, in bytes.
 pub const MAX_NAME: usize = 256;

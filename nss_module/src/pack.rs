@@ -10,7 +10,7 @@
 
 use std::ffi::c_char;
 use std::mem::{align_of, size_of};
-use wicket_core::proto::{PosixGroup, PosixUser};
+use wicket_proto::proto::{PosixGroup, PosixUser};
 
 /// The password field: never a hash, never "x" (there is no shadow entry either).
 pub const NO_PASSWORD: &str = "*";

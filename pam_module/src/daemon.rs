@@ -1,10 +1,10 @@
-//! The real [`Daemon`]: wicketd's local socket through `wicket_core::client`.
+//! The real [`Daemon`]: wicketd's local socket through `wicket_proto::client`.
 
 use crate::logic::Daemon;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use wicket_core::client::{self, ClientError};
-use wicket_core::proto::{Request, Response};
+use wicket_proto::client::{self, ClientError};
+use wicket_proto::proto::{Request, Response};
 
 /// How long the module waits for wicketd (DESIGN.md, "Local socket": PAM 15 s).
 pub const DEADLINE: Duration = Duration::from_secs(15);
@@ -41,7 +41,7 @@ impl Daemon for SocketDaemon {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wicket_core::proto::{DEFAULT_SOCKET, Op};
+    use wicket_proto::proto::{DEFAULT_SOCKET, Op};
 
     #[test]
     fn the_socket_comes_from_the_config_file_or_the_default() {

@@ -12,7 +12,7 @@ use crate::pam::{Code, Flags, Level, Token};
 use std::ffi::{CStr, CString, c_char, c_int, c_uint, c_void};
 use std::marker::{PhantomData, PhantomPinned};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use wicket_core::secret::Secret;
+use wicket_proto::secret::Secret;
 
 /// Linux-PAM's opaque `pam_handle_t`.
 #[repr(C)]

@@ -6,12 +6,12 @@
 //!
 //! ```text
 //! libpam ─► ffi::pam_sm_* ─catch_unwind─► logic::Module ─► Pam (pam_get_user, pam_get_authtok, pam_syslog…)
-//!                                                      └─► Daemon ─► wicket_core::client ─► wicketd.sock
+//!                                                      └─► Daemon ─► wicket_proto::client ─► wicketd.sock
 //! ```
 //!
 //! wicketd decides everything (backend chain, throttle, audit); the module maps its answer
-//! to a PAM code. Only `wicket-core`'s `client` feature is linked in: no threads, no runtime,
-//! no SQLite, LDAP or argon2 inside sshd. A panic never crosses into C: it becomes
+//! to a PAM code. Only `wicket-proto` (the protocol and a blocking client) is linked in: no
+//! threads, no runtime, no SQLite, LDAP or argon2 inside sshd. A panic never crosses into C: it becomes
 //! `PAM_SYSTEM_ERR`. The socket path comes from the config file named on the module line
 //! (default `/etc/wicket/wicket.toml`), never from the environment. See `pam_wicket(8)`.
 

@@ -1,7 +1,7 @@
 //! # wicket-core
 //!
-//! Everything in Wicket that *decides*, shared by the daemon (`wicketd`), the admin CLI
-//! (`wicket`) and — through the `client` feature only — the PAM and NSS modules.
+//! Everything in Wicket that *decides*, shared by the daemon (`wicketd`) and the admin CLI
+//! (`wicket`).
 //!
 //! Data flows one way: a front (HTTP, local socket, CLI) turns a request into a credential,
 //! hands it to [`verify::Authenticator::verify`], which canonicalises the name, asks the
@@ -10,15 +10,16 @@
 //! delay to wait and the audit event. Fronts never look at password hashes, the throttle or
 //! the cache themselves.
 //!
-//! With only the `client` feature this crate is the local-socket protocol and a blocking
-//! client: no SQLite, no argon2, no threads — safe to load into sshd or any process that
-//! calls `getpwnam`.
+//! The local-socket protocol, its blocking client and [`secret::Secret`] live in the small
+//! `wicket-proto` crate, re-exported here under the same paths ([`proto`], [`client`],
+//! [`secret`]). The PAM and NSS modules depend on `wicket-proto` only, so no build of theirs —
+//! not even a workspace build that unifies this crate's features — links SQLite, argon2,
+//! LDAP, rustls or tokio into sshd or any process that calls `getpwnam`.
 #![forbid(unsafe_code)]
 
-pub mod client;
+pub use wicket_proto::{client, proto, secret};
+
 pub mod clock;
-pub mod proto;
-pub mod secret;
 
 pub mod duration;
 pub mod error;
