@@ -100,6 +100,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A stored password hash cannot be used: unknown format, malformed, or over the cost
+    /// caps. Carries the reason only, never the hash.
+    #[error("password hash refused: {0}")]
+    UnusableHash(&'static str),
     /// Hashing a password failed (bad parameters); never carries the password.
     #[error("password hashing: {0}")]
     Hash(String),
