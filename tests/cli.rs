@@ -278,6 +278,31 @@ fn corrupt_and_unreadable_databases_are_refused() {
     drop(dir);
 }
 
+/// #13: `--db` at a directory or at a file that is not SQLite: one plain line naming the
+/// path, not SQLite's error three times.
+#[test]
+fn a_db_path_that_is_not_a_database_is_one_clear_line() {
+    let env = Env::new();
+    let junk = env.dir.path().join("notes.txt");
+    std::fs::write(&junk, "shopping list: eggs, milk, and a great deal more text than a header\n".repeat(20))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = env.dir.path().to_str().unwrap_or_default().to_string();
+    let junk = junk.to_str().unwrap_or_default().to_string();
+    for (path, why) in [(&dir, "is a directory"), (&junk, "file is not a database")] {
+        for args in [&["user", "list"][..], &["user", "add", "carol", "--no-password"]] {
+            let mut full = vec!["--db", path.as_str()];
+            full.extend_from_slice(args);
+            let out = run(&bin("wicket"), &full, "");
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{full:?}: {err}");
+            assert_eq!(err.trim().lines().count(), 1, "{full:?}: {err}");
+            assert_eq!(err.trim(), format!("wicket: {path}: not a Wicket database ({why})"), "{full:?}");
+            assert_eq!(err.matches("not a database").count(), usize::from(why.contains("not a database")), "{err}");
+        }
+    }
+    assert!(std::fs::read_to_string(&junk).unwrap_or_default().starts_with("shopping list"));
+}
+
 #[test]
 fn parallel_adds_do_not_corrupt_the_store() {
     let env = Env::new();

@@ -81,6 +81,14 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    /// The database path is a directory or a file that is not an SQLite database.
+    #[error("{}: not a Wicket database ({why})", path.display())]
+    NotADatabase {
+        /// The path given.
+        path: PathBuf,
+        /// What it is instead.
+        why: &'static str,
+    },
     /// The database was written by a newer Wicket.
     #[error("database {path} has schema version {found}, newer than this Wicket knows ({known})")]
     SchemaTooNew {
