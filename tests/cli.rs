@@ -121,6 +121,37 @@ fn htpasswd_imports_verify_and_upgrade() {
     assert_eq!(db_bytes(&env), before);
 }
 
+/// #15: a crafted htpasswd line whose argon2 hash asks for 182 GiB (or sha-crypt rounds that
+/// would take minutes) is refused on import with its line number and without the hash; the
+/// good lines still land, and a later check cannot take the process down.
+#[test]
+fn htpasswd_lines_over_the_cost_caps_are_refused() {
+    let env = Env::new();
+    let file = env.dir.path().join("htpasswd");
+    let argon_salt = "c2FsdHNhbHRzYWx0";
+    let sha_salt = "R9JRchT.jf6/9sbR";
+    let lines = [
+        "shaone:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=".to_string(),
+        format!("huge:$argon2id$v=19$m=191000000,t=2,p=1${argon_salt}$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"),
+        format!(
+            "slow:$6$rounds=999999999${sha_salt}$vX/0JoR.XYvuiUABWBP8D9RWc7zcZIIZ0muBEmQHJh5LrbjCjfEqg3HBo8IsLolq7k3./h17UbsGSACmBNu2Z/"
+        ),
+    ];
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = env.wicket(&["import", "htpasswd", file.to_str().unwrap_or_default()], "");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "imported 1, skipped 2");
+    assert!(err.contains(":2: user `huge`: password hash refused: argon2 memory cost above"), "{err}");
+    assert!(err.contains(":3: user `slow`: password hash refused: sha-crypt rounds above"), "{err}");
+    assert!(!err.contains(argon_salt) && !err.contains(sha_salt) && !err.contains("191000000"), "{err}");
+    assert!(env.check("shaone", "pw"));
+    for user in ["huge", "slow"] {
+        let out = env.wicket(&["check", user, "--password-stdin"], "pw\n");
+        assert_eq!(out.status.code(), Some(1), "{user}: {}", stderr(&out));
+    }
+}
+
 fn backend(env: &Env) -> LocalBackend {
     let mut cfg = Config::default();
     cfg.store.path = env.db.clone();
@@ -245,6 +276,31 @@ fn corrupt_and_unreadable_databases_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out).trim().lines().count(), 1);
     drop(dir);
+}
+
+/// #13: `--db` at a directory or at a file that is not SQLite: one plain line naming the
+/// path, not SQLite's error three times.
+#[test]
+fn a_db_path_that_is_not_a_database_is_one_clear_line() {
+    let env = Env::new();
+    let junk = env.dir.path().join("notes.txt");
+    std::fs::write(&junk, "shopping list: eggs, milk, and a great deal more text than a header\n".repeat(20))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = env.dir.path().to_str().unwrap_or_default().to_string();
+    let junk = junk.to_str().unwrap_or_default().to_string();
+    for (path, why) in [(&dir, "is a directory"), (&junk, "file is not a database")] {
+        for args in [&["user", "list"][..], &["user", "add", "carol", "--no-password"]] {
+            let mut full = vec!["--db", path.as_str()];
+            full.extend_from_slice(args);
+            let out = run(&bin("wicket"), &full, "");
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{full:?}: {err}");
+            assert_eq!(err.trim().lines().count(), 1, "{full:?}: {err}");
+            assert_eq!(err.trim(), format!("wicket: {path}: not a Wicket database ({why})"), "{full:?}");
+            assert_eq!(err.matches("not a database").count(), usize::from(why.contains("not a database")), "{err}");
+        }
+    }
+    assert!(std::fs::read_to_string(&junk).unwrap_or_default().starts_with("shopping list"));
 }
 
 #[test]

@@ -104,8 +104,53 @@ fn ldap_direct_bind_authenticates() {
     assert_eq!(alice.groups, ["admins", "devs"]);
     assert_eq!(accepted(&b, "d,ave (x)*+", "pw-dave").name, "d,ave (x)*+");
     assert_eq!(login(&b, "alice", "pw-bob"), REJECTED);
-    // Direct bind cannot tell an unknown user from a wrong password: both are Rejected.
+    // This directory hides its entries from anonymous readers, so direct bind cannot tell an
+    // unknown user from a wrong password: both stay Rejected (fail closed).
     assert_eq!(login(&b, "zed", "pw-alice"), REJECTED);
+}
+
+/// Direct bind with a service account that may read the people: a failed bind for a DN that
+/// does not exist is Unknown; for one that does, Rejected.
+fn direct_reader_toml(s: &Slapd) -> String {
+    format!(
+        "{}bind_dn = \"{READER_DN}\"\nbind_password_file = \"{}\"\n",
+        direct_toml(&s.url()),
+        s.reader_secret().display()
+    )
+}
+
+/// #9: a direct-bind backend answered "wrong password" for names it does not have, so a
+/// backend after it was never asked.
+#[test]
+fn ldap_direct_bind_tells_unknown_names_from_wrong_passwords() {
+    let s = Slapd::start();
+    let b = backend(&direct_reader_toml(&s));
+    assert_eq!(accepted(&b, "alice", "pw-alice").groups, ["admins", "devs"]);
+    assert_eq!(login(&b, "alice", "pw-bob"), REJECTED);
+    assert_eq!(login(&b, "zed", "pw-alice"), BackendAnswer::Unknown);
+    // DN syntax in an unknown name: escaped, still just unknown.
+    assert_eq!(login(&b, "z,ed+cn=x", "pw"), BackendAnswer::Unknown);
+    // A template whose parent does not exist: the directory shows nothing, so Rejected.
+    let nowhere =
+        direct_reader_toml(&s).replace(&format!("uid={{user}},{PEOPLE}"), "uid={user},ou=gone,dc=example,dc=org");
+    assert_eq!(login(&backend(&nowhere), "zed", "pw"), REJECTED);
+
+    // wicketd: the LDAP backend first, then the local store, which knows `lou`.
+    let env = Env::new();
+    env.add_user("lou", "pw-lou");
+    let extra = format!(
+        "[throttle]\ndelays = [\"0s\"]\nmax_failures = 1000\n[[backend]]\nkind = \"ldap\"\n{}[[backend]]\nkind = \"local\"\n",
+        direct_reader_toml(&s)
+    );
+    let w = Wicketd::start(&env, &extra);
+    let lou = curl(&["-u", "lou:pw-lou", &w.url("/whoami")]);
+    assert_eq!(lou.status, 200, "{lou:?}\n{}", w.log());
+    let v: serde_json::Value = serde_json::from_str(&lou.body).unwrap_or_default();
+    assert_eq!(v["backend"], "local", "{v}");
+    assert_eq!(curl(&["-u", "lou:wrong", &w.url("/auth")]).status, 401);
+    assert_eq!(curl(&["-u", "alice:pw-alice", &w.url("/auth")]).status, 200);
+    assert_eq!(curl(&["-u", "alice:wrong", &w.url("/auth")]).status, 401);
+    assert!(!w.log().contains("pw-lou") && !w.log().contains("pw-reader"), "a password reached the log");
 }
 
 #[test]

@@ -81,6 +81,14 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    /// The database path is a directory or a file that is not an SQLite database.
+    #[error("{}: not a Wicket database ({why})", path.display())]
+    NotADatabase {
+        /// The path given.
+        path: PathBuf,
+        /// What it is instead.
+        why: &'static str,
+    },
     /// The database was written by a newer Wicket.
     #[error("database {path} has schema version {found}, newer than this Wicket knows ({known})")]
     SchemaTooNew {
@@ -100,6 +108,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A stored password hash cannot be used: unknown format, malformed, or over the cost
+    /// caps. Carries the reason only, never the hash.
+    #[error("password hash refused: {0}")]
+    UnusableHash(&'static str),
     /// Hashing a password failed (bad parameters); never carries the password.
     #[error("password hashing: {0}")]
     Hash(String),

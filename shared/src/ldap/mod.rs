@@ -5,9 +5,10 @@
 //! - **Direct bind** (`user_dn = "uid={user},ou=people,…"`): bind as the template with
 //!   `{user}` replaced by the RFC 4514-escaped name, then read the user's own entry (and,
 //!   with `group_base`, search its groups) over that same connection, as the user. A wrong
-//!   password and a user that does not exist both give `invalidCredentials`, so both answer
-//!   `Rejected` (the directory does not tell them apart, and asking would leak which names
-//!   exist).
+//!   password and a user that does not exist both give `invalidCredentials`; Wicket then
+//!   reads the DN and its parent over the service connection: noSuchObject for the DN with a
+//!   visible parent is `Unknown` (so a later backend is asked), anything else `Rejected`
+//!   (a directory that hides its entries cannot be asked, and the answer fails closed).
 //! - **Search-then-bind** (`base`, `user_filter`, optional `bind_dn`): search as the service
 //!   account (or anonymously) with `{user}` replaced by the RFC 4515-escaped name. No entry →
 //!   `Unknown` (after a bind to a DN that does not exist, so that unknown users cost about the

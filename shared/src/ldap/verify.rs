@@ -1,6 +1,6 @@
 //! `Backend::verify_password` for LDAP: direct bind or search-then-bind, then the identity.
 
-use super::conn::{Conn, Failure, RC_INVALID_CREDENTIALS};
+use super::conn::{Conn, Failure, RC_INVALID_CREDENTIALS, RC_NO_SUCH_OBJECT};
 use super::entry::Entry;
 use super::escape::{escape_dn_value, escape_filter_value, expand};
 use super::settings::{BindMode, GroupSource};
@@ -106,7 +106,49 @@ impl LdapBackend {
                 Ok(Found { entry, name, groups })
             },
         );
-        out.map_err(|f| bind_failure(&f))
+        match out {
+            Ok(found) => Ok(found),
+            Err(Failure::Code { rc: RC_INVALID_CREDENTIALS, op: "bind" }) => Err(self.direct_bind_refused(&bind_dn)),
+            Err(f) => Err(bind_failure(&f)),
+        }
+    }
+
+    /// After a direct bind answered invalidCredentials: `Unknown` when the directory shows
+    /// that no entry has that DN, so that a later backend is asked; otherwise `Rejected`.
+    ///
+    /// The DN is read with scope base over the service connection (the service account, or
+    /// anonymous without `bind_dn`). noSuchObject alone proves nothing: a directory that hides
+    /// entries from this reader (slapd without `disclose` access) answers it for existing
+    /// entries too. So the parent of the DN is read as well, and only "user DN: noSuchObject,
+    /// parent: visible" means unknown. Anything else — the reads forbidden, the parent
+    /// hidden, the directory gone — keeps the answer `Rejected` (fail closed).
+    ///
+    /// Timing: both reads always run, whatever the first answers, so a wrong password and an
+    /// unknown name cost the same bind and two base reads; only the server's own time to find
+    /// or miss an entry differs.
+    fn direct_bind_refused(&self, bind_dn: &str) -> Stop {
+        let parent = dn::parent(bind_dn);
+        let probe = self.service.run(
+            || self.open_service(),
+            |c| {
+                let entry = c.search(bind_dn, Scope::Base, "(objectClass=*)", &["1.1"], 1);
+                let parent = match parent {
+                    Some(p) => c.search(p, Scope::Base, "(objectClass=*)", &["1.1"], 1),
+                    None => Ok(Vec::new()),
+                };
+                // A broken connection is handed to the pool, which retries once.
+                for read in [&entry, &parent] {
+                    if let Err(Failure::Broken(why)) = read {
+                        return Err(Failure::Broken(why.clone()));
+                    }
+                }
+                Ok((entry, parent))
+            },
+        );
+        match probe {
+            Ok((Err(Failure::Code { rc: RC_NO_SUCH_OBJECT, .. }), Ok(parent))) if !parent.is_empty() => Stop::Unknown,
+            _ => Stop::Rejected,
+        }
     }
 
     fn verify_search(&self, user: &str, pw: &str) -> Result<Found, Stop> {
@@ -195,8 +237,9 @@ impl LdapBackend {
     }
 }
 
-/// A failed user bind: `invalidCredentials` is a wrong password (or, in direct-bind mode, an
-/// unknown user); anything else means the directory could not answer.
+/// A failed user bind: `invalidCredentials` is a wrong password (in direct-bind mode, see
+/// `direct_bind_refused` for unknown users); anything else means the directory could not
+/// answer.
 fn bind_failure(f: &Failure) -> Stop {
     match f {
         Failure::Code { rc: RC_INVALID_CREDENTIALS, op: "bind" } => Stop::Rejected,

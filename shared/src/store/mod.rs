@@ -246,12 +246,14 @@ fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
 impl Store {
     /// Opens (creating it 0600 if missing) and migrates the database at `path`.
     pub fn open(path: &Path, busy_timeout: Duration) -> Result<Self> {
+        if path.is_dir() {
+            return Err(Error::NotADatabase { path: path.to_path_buf(), why: "is a directory" });
+        }
         create_private_file(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_err(path, e))?;
         let mut store = Self { conn, path: path.to_path_buf() };
-        store.configure(busy_timeout)?;
-        store.migrate()?;
+        store.configure(busy_timeout).and_then(|()| store.migrate()).map_err(not_a_database)?;
         Ok(store)
     }
 
@@ -810,6 +812,16 @@ fn allocate_id(tx: &Transaction<'_>, min: u32, max: u32) -> std::result::Result<
         }
     }
     if candidate > max { Err(AllocError::Full) } else { Ok(candidate) }
+}
+
+/// While opening: SQLite's "file is not a database" becomes one plain [`Error::NotADatabase`].
+fn not_a_database(e: Error) -> Error {
+    match e {
+        Error::Store { path, source: rusqlite::Error::SqliteFailure(f, _) } if f.code == ErrorCode::NotADatabase => {
+            Error::NotADatabase { path, why: "file is not a database" }
+        }
+        other => other,
+    }
 }
 
 fn map_err(path: &Path, e: rusqlite::Error) -> Error {

@@ -1,0 +1,156 @@
+//! `/etc/wicket/wicket.toml`: one file read by wicketd, the CLI and (for the socket path) the
+//! modules. [`Config::parse`] is pure; [`Config::load`] only reads the file. Every default
+//! lives in the `Default` impls below and nowhere else.
+
+mod backend;
+mod errors;
+mod rule;
+mod sections;
+mod server;
+#[cfg(test)]
+mod tests;
+
+pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig, PamConfig};
+pub use rule::{Policy, RuleConfig};
+pub use sections::{DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, UsersConfig};
+pub use server::ServerConfig;
+
+use crate::duration::parse_duration;
+use crate::error::{Error, Result};
+use crate::password::{MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_PARALLELISM};
+use errors::{describe_toml_error, escape_controls};
+use serde::{Deserialize, Deserializer};
+use std::path::Path;
+use std::time::Duration;
+
+/// Where the CLI and the daemon look when `--config` is not given.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/wicket/wicket.toml";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Listening addresses, realm, trusted proxies.
+    pub server: ServerConfig,
+    /// The SQLite user store.
+    pub store: StoreConfig,
+    /// HTTP schemes and their knobs.
+    pub http: HttpConfig,
+    /// Failure throttling.
+    pub throttle: ThrottleConfig,
+    /// Defaults for accounts created by `wicket user add`.
+    pub users: UsersConfig,
+    /// Password hashing parameters.
+    pub passwords: PasswordConfig,
+    /// The backend chain, tried in order.
+    pub backend: Vec<BackendConfig>,
+    /// Access rules for `/auth`, first match wins.
+    pub rule: Vec<RuleConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            store: StoreConfig::default(),
+            http: HttpConfig::default(),
+            throttle: ThrottleConfig::default(),
+            users: UsersConfig::default(),
+            passwords: PasswordConfig::default(),
+            backend: vec![BackendConfig::Local(LocalBackendConfig {})],
+            rule: Vec::new(),
+        }
+    }
+}
+
+/// What a bad duration is told; it never quotes the value (see [`errors`]).
+const DURATION_EXPECTED: &str = "expected a duration such as 300s, 5m, 1h or 30d";
+
+fn de_duration<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Duration, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s).map_err(|_| serde::de::Error::custom(DURATION_EXPECTED))
+}
+
+fn de_durations<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<Duration>, D::Error> {
+    let v = Vec::<String>::deserialize(d)?;
+    v.iter().map(|s| parse_duration(s).map_err(|_| serde::de::Error::custom(DURATION_EXPECTED))).collect()
+}
+
+impl Config {
+    /// Parses TOML text. `origin` names the source in errors (a path or `<inline>`).
+    /// Errors name the key and the line, never the value, and hold no raw control character.
+    pub fn parse_named(text: &str, origin: &str) -> Result<Self> {
+        let origin = escape_controls(origin);
+        let cfg: Config = toml::from_str(text)
+            .map_err(|e| Error::Config { path: origin.clone(), message: describe_toml_error(text, &e) })?;
+        cfg.validate().map_err(|message| Error::Config { path: origin, message: escape_controls(&message) })?;
+        Ok(cfg)
+    }
+
+    /// Parses TOML text (pure; errors name `<inline>`).
+    pub fn parse(text: &str) -> Result<Self> {
+        Self::parse_named(text, "<inline>")
+    }
+
+    /// Reads and parses a file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+            path: escape_controls(&path.display().to_string()),
+            message: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".into(),
+                _ => e.to_string(),
+            },
+        })?;
+        Self::parse_named(&text, &path.display().to_string())
+    }
+
+    /// Checks relations between keys that serde cannot.
+    fn validate(&self) -> std::result::Result<(), String> {
+        let u = &self.users;
+        if u.uid_min == 0 || u.uid_min > u.uid_max {
+            return Err("users.uid_min must be > 0 and <= users.uid_max".into());
+        }
+        let p = &self.passwords;
+        if p.argon2_memory_kib < 19_456 || p.argon2_iterations < 2 || p.argon2_parallelism == 0 {
+            return Err("passwords: argon2 parameters below the OWASP minimum (argon2_memory_kib >= 19456, argon2_iterations >= 2, argon2_parallelism >= 1)".into());
+        }
+        // Stored hashes over these caps are refused (crate::password), so Wicket must not
+        // write any.
+        if p.argon2_memory_kib > MAX_ARGON2_MEMORY_KIB
+            || p.argon2_iterations > MAX_ARGON2_ITERATIONS
+            || p.argon2_parallelism > MAX_ARGON2_PARALLELISM
+        {
+            return Err(format!(
+                "passwords: argon2 parameters above Wicket's caps (argon2_memory_kib <= {MAX_ARGON2_MEMORY_KIB}, argon2_iterations <= {MAX_ARGON2_ITERATIONS}, argon2_parallelism <= {MAX_ARGON2_PARALLELISM})"
+            ));
+        }
+        if self.http.schemes.is_empty() {
+            return Err("http.schemes must name at least one scheme".into());
+        }
+        if self.http.schemes.contains(&Scheme::Digest) && self.http.digest_algorithms.is_empty() {
+            return Err("http.digest_algorithms must not be empty when digest is offered".into());
+        }
+        if self.server.realm.is_empty() || self.server.realm.chars().any(|c| c.is_control() || c == '"' || c == '\\') {
+            return Err("server.realm must be non-empty without quotes, backslashes or control characters".into());
+        }
+        if self.throttle.delays.is_empty() {
+            return Err("throttle.delays must not be empty (use [\"0s\"] for no delay)".into());
+        }
+        if self.backend.is_empty() {
+            return Err("at least one [[backend]] is required".into());
+        }
+        for b in &self.backend {
+            match b {
+                BackendConfig::Ldap(l) => l.validate()?,
+                BackendConfig::Pam(p) if p.service.is_empty() || p.service.contains('/') => {
+                    return Err("pam backend: service must be a plain name".into());
+                }
+                _ => {}
+            }
+        }
+        if self.backend.iter().filter(|b| matches!(b, BackendConfig::Local(_))).count() > 1 {
+            return Err("at most one local backend".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! The small sections: `[store]`, `[http]`, `[throttle]`, `[users]`, `[passwords]`.
+
+use super::{de_duration, de_durations};
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `[store]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// SQLite database file.
+    pub path: PathBuf,
+    /// How long a writer waits for another writer's lock.
+    #[serde(deserialize_with = "de_duration")]
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self { path: PathBuf::from("/var/lib/wicket/wicket.db"), busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// An HTTP authentication scheme, in challenge order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// RFC 7617.
+    Basic,
+    /// RFC 7616.
+    Digest,
+    /// RFC 6750.
+    Bearer,
+}
+
+/// A Digest hash algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+pub enum DigestAlgorithm {
+    /// `SHA-256`, the default.
+    #[serde(rename = "SHA-256")]
+    Sha256,
+    /// `MD5`, for old clients only.
+    #[serde(rename = "MD5")]
+    Md5,
+}
+
+impl DigestAlgorithm {
+    /// The token used in HTTP and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sha256 => "SHA-256",
+            Self::Md5 => "MD5",
+        }
+    }
+}
+
+/// `[http]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Offered schemes; the first is the preferred one (nginx forwards only the first challenge).
+    pub schemes: Vec<Scheme>,
+    /// Digest algorithms offered and stored (HA1 per algorithm).
+    pub digest_algorithms: Vec<DigestAlgorithm>,
+    /// Digest nonce lifetime.
+    #[serde(deserialize_with = "de_duration")]
+    pub nonce_lifetime: Duration,
+    /// How long a successful slow verification is remembered.
+    #[serde(deserialize_with = "de_duration")]
+    pub cache_ttl: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            schemes: vec![Scheme::Basic, Scheme::Digest, Scheme::Bearer],
+            digest_algorithms: vec![DigestAlgorithm::Sha256],
+            nonce_lifetime: Duration::from_secs(300),
+            cache_ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+/// `[throttle]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThrottleConfig {
+    /// Delay added after the 1st, 2nd, … failure (the last repeats).
+    #[serde(deserialize_with = "de_durations")]
+    pub delays: Vec<Duration>,
+    /// Failures within `window` that trigger a lockout.
+    pub max_failures: u32,
+    /// Counting window.
+    #[serde(deserialize_with = "de_duration")]
+    pub window: Duration,
+    /// Lockout length.
+    #[serde(deserialize_with = "de_duration")]
+    pub lockout: Duration,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        Self {
+            delays: vec![Duration::from_secs(1), Duration::from_secs(1), Duration::from_secs(5)],
+            max_failures: 5,
+            window: Duration::from_secs(300),
+            lockout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// `[users]`: defaults for accounts that `wicket user add` creates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UsersConfig {
+    /// First uid/gid Wicket allocates.
+    pub uid_min: u32,
+    /// Last uid/gid Wicket allocates.
+    pub uid_max: u32,
+    /// Home directory; `{user}` is replaced by the name.
+    pub home: String,
+    /// Login shell.
+    pub shell: String,
+}
+
+impl Default for UsersConfig {
+    fn default() -> Self {
+        Self { uid_min: 200_000, uid_max: 299_999, home: "/home/{user}".into(), shell: "/bin/bash".into() }
+    }
+}
+
+/// `[passwords]`: argon2id parameters for new hashes. Stored hashes with other parameters
+/// are rehashed on the next successful login.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordConfig {
+    /// Memory in KiB (OWASP minimum 19456).
+    pub argon2_memory_kib: u32,
+    /// Passes (OWASP minimum 2).
+    pub argon2_iterations: u32,
+    /// Lanes.
+    pub argon2_parallelism: u32,
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        Self { argon2_memory_kib: 19_456, argon2_iterations: 2, argon2_parallelism: 1 }
+    }
+}
