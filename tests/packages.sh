@@ -34,7 +34,14 @@ cleanup() {
     if dpkg-query -W -f='${Status}' wicket 2>/dev/null | grep -q "install ok"; then
         DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq wicket libpam-wicket libnss-wicket >/dev/null 2>&1
     fi
-    rm -rf /etc/pam.d && cp -a "$backup/pam.d" /etc/pam.d
+    # Put back only what changed in /etc/pam.d: files that differ from (or lost) their copy,
+    # and remove files that were not there before.
+    for f in "$backup"/pam.d/*; do
+        cmp -s "$f" "/etc/pam.d/${f##*/}" || cp -a "$f" /etc/pam.d/
+    done
+    for f in /etc/pam.d/*; do
+        [ -e "$backup/pam.d/${f##*/}" ] || [ -L "$backup/pam.d/${f##*/}" ] || rm -f "$f"
+    done
     cp -a "$backup/nsswitch.conf" /etc/nsswitch.conf
     rm -rf "$work"
 }

@@ -15,13 +15,14 @@ use wicketd::app::{App, Runtime};
 #[derive(Debug, Parser)]
 #[command(name = "wicketd", version, about)]
 struct Args {
-    /// Configuration file.
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_CONFIG_PATH)]
-    config: PathBuf,
-    /// Run on a throwaway store with a demo user, printing curl and nginx examples.
+    /// Configuration file [default: /etc/wicket/wicket.toml; with --demo: built-in defaults].
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Run on a throwaway store with a demo user, printing curl and nginx examples; with
+    /// --config, that file's settings except the store and the socket.
     #[arg(long)]
     demo: bool,
-    /// Listen here instead of [server] listen (with --demo: default 127.0.0.1:8089).
+    /// Listen here instead of [server] listen (default 127.0.0.1:8089).
     #[arg(long, value_name = "ADDR:PORT")]
     listen: Option<SocketAddr>,
     /// Check the configuration and exit.
@@ -56,15 +57,18 @@ fn init_logging() {
 fn run(args: Args) -> Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
     let demo_dir;
+    let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATH));
     let (cfg, banner) = if args.demo {
+        // The demo reads a config file only when one is named: an installed
+        // /etc/wicket/wicket.toml must not change what the demo does.
+        let base = args.config.as_deref().map(Config::load).transpose()?.unwrap_or_default();
         demo_dir =
             tempfile::Builder::new().prefix("wicket-demo-").tempdir().context("while making the demo directory")?;
-        let listen = args.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8089)));
-        let demo = wicketd::demo::prepare(demo_dir.path(), listen)?;
+        let demo = wicketd::demo::prepare(demo_dir.path(), base, args.listen)?;
         let banner = wicketd::demo::banner(&demo);
         (demo.cfg, Some(banner))
     } else {
-        let mut cfg = Config::load(&args.config)?;
+        let mut cfg = Config::load(&config_path)?;
         if let Some(l) = args.listen {
             cfg.server.listen = l;
         }
@@ -72,7 +76,7 @@ fn run(args: Args) -> Result<()> {
     };
     let runtime = Runtime::build(cfg.clone(), clock.clone())?;
     if args.check_config {
-        println!("{}: ok", args.config.display());
+        println!("{}: ok", config_path.display());
         return Ok(());
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("while starting the runtime")?;
@@ -101,7 +105,7 @@ fn run(args: Args) -> Result<()> {
             println!("{b}");
         }
         wicketd::notify::notify("READY=1\nSTATUS=serving");
-        let reload_path = (!args.demo).then(|| args.config.clone());
+        let reload_path = (!args.demo).then_some(config_path);
         let shutdown = signals(app.clone(), reload_path);
         wicketd::server::serve(app, listener, shutdown).await;
         if let Some(t) = socket_task {
