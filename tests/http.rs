@@ -107,7 +107,7 @@ fn nginx_auth_request_protects_a_location() {
 fn hostile_requests_do_not_hurt_the_service() {
     let env = env_with_users();
     let w = Wicketd::start(&env, "");
-    let big = format!("GET /auth HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(20 * 1024));
+    let big = format!("GET /auth HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(80 * 1024));
     assert_eq!(raw_status(w.port, big.as_bytes()), 431);
     let dup = b"GET /auth HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHctYWxpY2U=\r\nAuthorization: Basic YWxpY2U6cHctYWxpY2U=\r\nConnection: close\r\n\r\n";
     assert_eq!(raw_status(w.port, dup), 401);

@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod http;
+mod http_limits;
 mod ldap;
 mod nss_module;
 mod pam_backend;

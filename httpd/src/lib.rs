@@ -5,8 +5,9 @@
 //! check on `/auth` that nginx `auth_request` (and Traefik/Caddy forward-auth) calls before
 //! serving a protected location.
 //!
-//! Data flows: [`server`] accepts a connection (header limit, header-read timeout) and
-//! hands each request to [`handler::handle`], which works out the original target
+//! Data flows: [`server`] accepts a connection under a cap with per-phase timeouts
+//! ([`conns`]), checks the `Host` rule for direct endpoints ([`host`]) and hands each
+//! request to [`handler::handle`], which works out the original target
 //! ([`target`]), applies the access rules ([`rules`]), parses the credentials
 //! ([`credentials`], [`digest`]) and asks `wicket-core` — throttle, credential cache,
 //! backend chain — on a blocking thread behind a semaphore, so argon2 never runs on the
@@ -15,9 +16,12 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod conns;
 pub mod credentials;
 pub mod demo;
+pub mod fds;
 pub mod handler;
+pub mod host;
 pub mod metrics;
 pub mod net;
 pub mod notify;

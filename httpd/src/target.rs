@@ -5,6 +5,7 @@
 use crate::net::{Cidr, any_contains};
 use hyper::header::{HOST, HeaderMap};
 use hyper::{Method, Uri};
+use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 
 /// The original request.
@@ -71,32 +72,43 @@ pub fn normalize_path(raw: &str) -> String {
     path
 }
 
-fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|s| !s.is_empty())
+/// A header as text. Bytes that are not UTF-8 (raw UTF-8 in a URI is fine, but control
+/// bytes reach here as `0xFF`, see [`crate::conns::sanitize`]) become U+FFFD instead of
+/// hiding the header: a path rule must still see `/admin/\u{FFFD}`, not fall back to
+/// `/auth`'s own URI.
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
+    let text = String::from_utf8_lossy(h.get(name)?.as_bytes());
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    Some(match text {
+        Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+        Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+    })
 }
 
 /// Works out the original request from a request that reached wicketd.
 pub fn original(method: &Method, uri: &Uri, headers: &HeaderMap, peer: SocketAddr, trusted: &[Cidr]) -> Target {
     let own_uri = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
-    let own_host = header(headers, HOST.as_str()).unwrap_or("");
+    let own_host = header(headers, HOST.as_str()).unwrap_or_default();
     if !any_contains(trusted, &peer.ip()) {
         return Target {
             method: method.as_str().to_string(),
             uri: own_uri,
-            host: host_only(own_host),
+            host: host_only(&own_host),
             client: peer.ip(),
         };
     }
     let method = header(headers, "x-original-method")
         .or_else(|| header(headers, "x-forwarded-method"))
-        .unwrap_or(method.as_str())
-        .to_string();
+        .map_or_else(|| method.as_str().to_string(), Cow::into_owned);
     let uri = header(headers, "x-original-uri")
         .or_else(|| header(headers, "x-forwarded-uri"))
-        .map_or(own_uri, str::to_string);
+        .map_or(own_uri, Cow::into_owned);
     let host = header(headers, "x-forwarded-host").or_else(|| header(headers, "x-original-host")).unwrap_or(own_host);
     let client = client_ip(headers, trusted).unwrap_or(peer.ip());
-    Target { method, uri, host: host_only(host), client }
+    Target { method, uri, host: host_only(&host), client }
 }
 
 /// `X-Real-IP`, else the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
@@ -109,13 +121,15 @@ fn client_ip(headers: &HeaderMap, trusted: &[Cidr]) -> Option<IpAddr> {
     hops.iter().rev().find(|ip| !any_contains(trusted, ip)).or(hops.first()).copied()
 }
 
+/// The host without port, lowercase, without the trailing dot of a fully qualified name
+/// (`App.Example.org.:443` is `app.example.org`), so host rules see one spelling.
 fn host_only(host: &str) -> String {
     let h = if let Some(rest) = host.strip_prefix('[') {
         rest.split(']').next().unwrap_or("")
     } else {
         host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h)
     };
-    h.to_ascii_lowercase()
+    h.strip_suffix('.').unwrap_or(h).to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -188,5 +202,36 @@ mod tests {
         assert_eq!(host_only("Example.org:8080"), "example.org");
         assert_eq!(host_only("[::1]:80"), "::1");
         assert_eq!(host_only("example.org"), "example.org");
+    }
+
+    #[test]
+    fn hosts_lose_the_trailing_dot() {
+        assert_eq!(host_only("App.Example.org."), "app.example.org");
+        assert_eq!(host_only("app.example.org.:443"), "app.example.org");
+        assert_eq!(host_only("app.example.org.."), "app.example.org.", "only one dot is the root");
+        let h = headers(&[("host", "x"), ("x-forwarded-host", "ADMIN.example.org.")]);
+        let uri: Uri = "/auth".parse().unwrap_or_default();
+        let t =
+            original(&Method::GET, &uri, &h, "127.0.0.1:5000".parse().unwrap_or_else(|e| panic!("{e}")), &trusted());
+        assert_eq!(t.host, "admin.example.org");
+    }
+
+    #[test]
+    fn unreadable_original_uris_are_kept_not_dropped() {
+        // Raw UTF-8, and a control byte as the server hands it on (0xFF, see conns::sanitize).
+        for (raw, want) in [(&b"/admin/\xc3\xa9"[..], "/admin/\u{e9}"), (&b"/admin/\xffx"[..], "/admin/\u{fffd}x")] {
+            let mut h = headers(&[("host", "x")]);
+            h.append("x-original-uri", HeaderValue::from_bytes(raw).unwrap_or_else(|e| panic!("{e}")));
+            let uri: Uri = "/auth".parse().unwrap_or_default();
+            let t = original(
+                &Method::GET,
+                &uri,
+                &h,
+                "127.0.0.1:5000".parse().unwrap_or_else(|e| panic!("{e}")),
+                &trusted(),
+            );
+            assert_eq!(t.uri, want);
+            assert!(t.normalized_path().starts_with("/admin/"));
+        }
     }
 }
