@@ -1,12 +1,12 @@
 //! The PAM backend: real PAM stacks, under pam_wrapper (no root needed) and with pam_unix
 //! against a real system account (as root).
 
+use crate::support::pam::PAM_WRAPPER;
 use crate::support::servers::{Wicketd, curl};
 use crate::support::{Env, bin, feed, is_root, require, run, stderr};
 use std::path::Path;
 use std::process::Command;
 
-const PAM_WRAPPER: &str = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so";
 const PAM_MATRIX: &str = "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so";
 
 /// A pam_wrapper setup: a service dir with `wicket` using pam_matrix over a passdb.
