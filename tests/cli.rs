@@ -1,6 +1,7 @@
 //! The `wicket` admin CLI, as a new user would try it.
 
 use crate::support::{Env, bin, have, run, stderr};
+use rusqlite::OptionalExtension;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use wicket_core::auth::BackendAnswer;
@@ -35,12 +36,19 @@ fn add_and_check_a_user() {
     let mode = std::fs::metadata(&env.db).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
     assert_eq!(mode, 0o600, "the database must be private");
     assert!(!contains(&db_bytes(&env), "s3cret-Plaintext"));
-    if have("sqlite3") {
-        let dump = run(std::path::Path::new("sqlite3"), &[env.db.to_str().unwrap_or_default(), ".dump"], "");
-        let dump = String::from_utf8_lossy(&dump.stdout);
-        assert!(dump.contains("$argon2id$v=19$m=19456,t=2,p=1$"), "{dump}");
-        assert!(!dump.contains("s3cret-Plaintext"));
-    }
+    let hash = stored_hash(&env, "alice");
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(!hash.contains("s3cret-Plaintext"));
+}
+
+/// The password hash column of `user`'s row, read with SQLite directly (not through Wicket).
+fn stored_hash(env: &Env, user: &str) -> String {
+    let db = rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap_or_else(|e| panic!("{}: {e}", env.db.display()));
+    db.query_row("SELECT password_hash FROM users WHERE name = ?1", [user], |r| r.get::<_, String>(0))
+        .optional()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no row for {user}"))
 }
 
 #[test]

@@ -3,9 +3,9 @@
 //! names, a stopped and a hung daemon, and the guard that keeps wicketd from asking itself.
 //! How the module is pointed at the test daemon: `support::nss`.
 
-use crate::support::Env;
 use crate::support::nss::{NssSandbox, daemon_socket};
 use crate::support::servers::Wicketd;
+use crate::support::{Env, require};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
@@ -102,8 +102,10 @@ fn getent_and_id_through_nss_wrapper() {
 #[test]
 fn id_shows_wicket_groups_through_glibc() {
     let Some(s) = setup() else { return };
-    if !s.nss.namespaced() {
-        eprintln!("SKIPPED: no mount namespace here, so no real glibc NSS test (it would change /etc/nsswitch.conf)");
+    if !require(
+        s.nss.namespaced(),
+        "no mount namespace here, so no real glibc NSS test (it would change /etc/nsswitch.conf)",
+    ) {
         return;
     }
     let glibc = |program: &str, args: &[&str]| s.nss.glibc(program, args).unwrap_or_else(|| panic!("namespaced"));
@@ -128,44 +130,42 @@ fn id_shows_wicket_groups_through_glibc() {
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
 }
 
+// That a refused connection is not waited on is the unit test
+// `daemon::tests::a_missing_socket_fails_at_once` (the kind of error, ClientError::Connect);
+// how long a lookup takes is the bench's business.
 #[test]
-fn a_stopped_daemon_fails_fast() {
+fn a_stopped_daemon_is_not_found_and_nothing_else() {
     let Some(mut s) = setup() else { return };
     assert_eq!(found(&s.nss.nss_wrapper("getent", &["passwd", "alice"])), ALICE);
 
     s.daemon.signal("TERM");
-    assert!(s.daemon.wait().is_some(), "wicketd did not stop");
-    let mut took = Vec::new();
+    assert_eq!(s.daemon.wait(), Some(0), "wicketd did not stop cleanly");
     for (db, key) in [("passwd", "alice"), ("passwd", "200000"), ("group", "admins"), ("group", "250000")] {
-        let t = Instant::now();
-        let o = s.nss.nss_wrapper("getent", &[db, key]);
-        took.push(t.elapsed());
-        not_found(&o, &format!("daemon stopped: getent {db} {key}"));
+        not_found(&s.nss.nss_wrapper("getent", &[db, key]), &format!("daemon stopped: getent {db} {key}"));
     }
     if let Some(o) = s.nss.glibc("id", &["alice"]) {
         assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     }
-    // A stale socket file that nobody listens on any more: refused, just as fast.
+    // The files still answer.
+    assert_eq!(found(&s.nss.nss_wrapper("getent", &["passwd", "root"])), "root:x:0:0:root:/root:/bin/sh");
+    // A stale socket file that nobody listens on any more: refused.
     if !s.socket.exists() {
         drop(std::os::unix::net::UnixListener::bind(&s.socket).unwrap_or_else(|e| panic!("{e}")));
     }
-    let t = Instant::now();
-    let o = s.nss.nss_wrapper("getent", &["passwd", "alice"]);
-    took.push(t.elapsed());
-    not_found(&o, "stale socket");
-    eprintln!("daemon stopped: getent returned after {took:?} (whole process; deadline 3 s)");
+    not_found(&s.nss.nss_wrapper("getent", &["passwd", "alice"]), "stale socket");
 }
 
+// The deadline itself (3 s) is the bench's to measure; the unit test
+// `daemon::tests::a_silent_daemon_is_given_up_on_after_the_deadline` checks the kind of error.
 #[test]
-fn a_hung_daemon_is_given_up_on_after_the_deadline() {
+fn a_hung_daemon_is_given_up_on_and_answers_again_once_it_resumes() {
     let Some(s) = setup() else { return };
     s.daemon.signal("STOP");
-    let t = Instant::now();
-    let o = s.nss.nss_wrapper("getent", &["passwd", "alice"]);
-    let took = t.elapsed();
+    // getent must come back on its own (the module's deadline), or this test hangs; `timeout`
+    // turns a hang into exit 124 after a minute instead.
+    let o = s.nss.nss_wrapper("timeout", &["60", "getent", "passwd", "alice"]);
     s.daemon.signal("CONT");
     not_found(&o, "hung daemon");
-    eprintln!("daemon hung (SIGSTOP): getent gave up after {took:?} (deadline 3 s)");
     assert_eq!(found(&s.nss.nss_wrapper("getent", &["passwd", "alice"])), ALICE);
 }
 

@@ -7,15 +7,10 @@
 # then purges everything and checks /etc/pam.d and /etc/nsswitch.conf are byte-identical.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-passed=0
-failed=0
-ok()   { echo "ok   - $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $*"; failed=$((failed + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+# shellcheck source=tests/lib.sh
+. "$repo/tests/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-    echo "packages: skipped (needs root)"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+if [ "$(id -u)" != 0 ]; then skip "needs root"; fi
 if dpkg-query -W -f='${Status}' wicket 2>/dev/null | grep -q "install ok"; then
     echo "packages: a wicket package is already installed here; refusing to touch it" >&2; exit 1
 fi
@@ -52,7 +47,7 @@ mkdir -p "$work/src"
 git -C "$repo" ls-files -z | (cd "$repo" && xargs -0 cp --parents -t "$work/src")
 # Uncommitted changes are part of what we test.
 (cd "$work/src" && CARGO_TARGET_DIR="$repo/target/pkg" dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) \
-    || { tail -40 "$work/build.log"; fail "dpkg-buildpackage"; echo "$passed passed, $failed failed"; exit 1; }
+    || { tail -40 "$work/build.log"; fail "dpkg-buildpackage"; summary packages; exit 1; }
 ok "dpkg-buildpackage -us -uc -b"
 debs=("$work"/*.deb)
 check "three binary packages" test "${#debs[@]}" -eq 3
@@ -65,7 +60,7 @@ fi
 
 echo "== packages: install"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >"$work/install.log" 2>&1 \
-    || { tail -30 "$work/install.log"; fail "apt-get install"; exit 1; }
+    || { tail -30 "$work/install.log"; fail "apt-get install"; summary packages; exit 1; }
 ok "apt-get install ./*.deb"
 check "system user wicket" getent passwd wicket
 check "conffile 0640 root:wicket" test "$(stat -c '%a %U:%G' /etc/wicket/wicket.toml)" = "640 root:wicket"
@@ -90,8 +85,7 @@ check "CLI created the store owned by wicket" test "$(stat -c '%U %a' /var/lib/w
 install -d -o wicket -g wicket -m 0755 /run/wicket
 runuser -u wicket -- /usr/sbin/wicketd --config /etc/wicket/wicket.toml >"$work/wicketd.log" 2>&1 &
 daemon_pid=$!
-for _ in $(seq 100); do curl -fs http://127.0.0.1:8089/healthz >/dev/null 2>&1 && break; sleep 0.1; done
-check "installed wicketd answers /healthz" curl -fs -o /dev/null http://127.0.0.1:8089/healthz
+check "installed wicketd answers /healthz" wait_for "the installed wicketd" 15 curl -fs -o /dev/null http://127.0.0.1:8089/healthz
 check "HTTP Basic as pkguser" curl -fs -o /dev/null -u pkguser:pkg-secret-1 http://127.0.0.1:8089/whoami
 out=$(printf 'pkg-secret-1\n' | pamtester login pkguser authenticate 2>&1 || true)
 check "pamtester login pkguser authenticate (common-auth stack)" grep -q "successfully authenticated" <<<"$out"
@@ -111,7 +105,7 @@ mkdir -p "$conf/logs"
 } >"$conf/nginx.conf"
 nginx -p "$conf" -c "$conf/nginx.conf" -g 'daemon off;' &
 nginx_pid=$!
-for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18081/ && break; sleep 0.1; done
+check "nginx with the shipped example is up" wait_for "nginx on 18081" 15 curl -s -o /dev/null http://127.0.0.1:18081/
 check "nginx example: 401 without credentials" test "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18081/app/)" = 401
 check "nginx example: 200 and Remote-User upstream" bash -c \
     "curl -fs -u pkguser:pkg-secret-1 http://127.0.0.1:18081/app/ | grep -q 'app user=pkguser'"
@@ -127,5 +121,4 @@ check "/etc/nsswitch.conf byte-identical after purge" cmp "$backup/nsswitch.conf
 check "state and config removed" bash -c "! test -e /var/lib/wicket && ! test -e /etc/wicket"
 check "system user removed" bash -c "! getent passwd wicket >/dev/null"
 
-echo "packages: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary packages

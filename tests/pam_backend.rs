@@ -1,12 +1,12 @@
 //! The PAM backend: real PAM stacks, under pam_wrapper (no root needed) and with pam_unix
 //! against a real system account (as root).
 
+use crate::support::pam::PAM_WRAPPER;
 use crate::support::servers::{Wicketd, curl};
-use crate::support::{Env, bin, run, stderr};
+use crate::support::{Env, bin, feed, is_root, require, run, stderr};
 use std::path::Path;
 use std::process::Command;
 
-const PAM_WRAPPER: &str = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so";
 const PAM_MATRIX: &str = "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so";
 
 /// A pam_wrapper setup: a service dir with `wicket` using pam_matrix over a passdb.
@@ -28,18 +28,11 @@ fn wrapper_env(env: &Env) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn check(env: &Env, config: &Path, vars: &[(&str, String)], user: &str, pw: &str) -> std::process::Output {
+fn check(config: &Path, vars: &[(&str, String)], user: &str, pw: &str) -> std::process::Output {
     let mut cmd = Command::new(bin("wicket"));
     cmd.arg("--config").arg(config).args(["check", user, "--password-stdin"]);
     cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
-    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
-    if let Some(mut s) = child.stdin.take() {
-        use std::io::Write;
-        let _ = writeln!(s, "{pw}");
-    }
-    let _ = env;
-    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+    feed(&mut cmd, &format!("{pw}\n"))
 }
 
 #[test]
@@ -53,14 +46,14 @@ fn pam_backend_under_pam_wrapper() {
         env.db.display()
     );
     std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
-    let ok = check(&env, &config, &vars, "pamuser", "pam-secret");
+    let ok = check(&config, &vars, "pamuser", "pam-secret");
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("backend pam"));
-    let bad = check(&env, &config, &vars, "pamuser", "wrong");
+    let bad = check(&config, &vars, "pamuser", "wrong");
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("backend pam"), "{}", stderr(&bad));
     // The local user is decided by the local backend; PAM never sees it.
-    let local = check(&env, &config, &vars, "alice", "pw-alice");
+    let local = check(&config, &vars, "alice", "pw-alice");
     assert!(String::from_utf8_lossy(&local.stdout).contains("backend local"));
     // Over HTTP, the same chain.
     let w = Wicketd::start_with_env(&env, "[[backend]]\nkind = \"local\"\n[[backend]]\nkind = \"pam\"\n", &vars);
@@ -86,10 +79,7 @@ impl Drop for SystemAccount {
 
 #[test]
 fn pam_backend_with_pam_unix_and_a_real_account() {
-    // SAFETY-free check for root: geteuid via `id -u`.
-    let uid = run(Path::new("id"), &["-u"], "");
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        eprintln!("skipped: needs root to create a system account");
+    if !require(is_root(), "needs root to create a system account") {
         return;
     }
     let env = Env::new();
@@ -105,12 +95,12 @@ fn pam_backend_with_pam_unix_and_a_real_account() {
     let config = env.dir.path().join("pam.toml");
     std::fs::write(&config, format!("[[backend]]\nkind = \"pam\"\nservice = \"{service}\"\n"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let ok = check(&env, &config, &[], &user, "sys-secret-1");
+    let ok = check(&config, &[], &user, "sys-secret-1");
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("backend pam"));
-    let bad = check(&env, &config, &[], &user, "wrong");
+    let bad = check(&config, &[], &user, "wrong");
     assert_eq!(bad.status.code(), Some(1), "{}", stderr(&bad));
-    let unknown = check(&env, &config, &[], "no-such-user-xyz", "whatever");
+    let unknown = check(&config, &[], "no-such-user-xyz", "whatever");
     assert_eq!(unknown.status.code(), Some(1));
     drop(guard);
 }

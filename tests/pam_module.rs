@@ -1,11 +1,10 @@
 //! pam_wicket.so, as libpam loads it: `pamtester` under `pam_wrapper` against a real wicketd.
 
-use crate::support::pam::{PAM_PERMIT, PamRun, Services, is_root, module, pamtester};
+use crate::support::pam::{PAM_PERMIT, PamRun, Services, module, pamtester, wrapper_env};
 use crate::support::servers::{Wicketd, curl};
-use crate::support::{Env, run};
+use crate::support::{Env, feed, is_root, require, run};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::time::Duration;
 
 // What pamtester prints: its own success lines, or pam_strerror's text for the code.
 const AUTHENTICATED: &str = "pamtester: successfully authenticated";
@@ -123,8 +122,10 @@ fn throttled_user_gets_maxtries() {
     expect(&auth(&services, "tom", "pw-Tom-1"), MAXTRIES);
 }
 
+/// A refused connection is answered at once: the module logs the connect error (the kind
+/// that is not waited on), not a timeout. How long that takes is the bench's business.
 #[test]
-fn stopped_daemon_is_authinfo_unavail_at_once() {
+fn stopped_daemon_is_authinfo_unavail_from_a_refused_connection() {
     let env = Env::new();
     env.add_user("alice", "pw-Alice-1");
     let (w, services) = setup(&env, "", "");
@@ -138,18 +139,18 @@ fn stopped_daemon_is_authinfo_unavail_at_once() {
     drop(w);
     let r = auth(&services, "alice", "pw-Alice-1");
     expect(&r, AUTHINFO_UNAVAIL);
-    assert!(r.elapsed < Duration::from_secs(3), "took {:?}", r.elapsed);
     assert!(r.stderr.contains("cannot reach wicketd"), "a real error is logged without debug: {}", r.stderr);
+    assert!(!r.stderr.contains("wicketd connection:"), "a connect error, not a timeout: {}", r.stderr);
     let r = account(&services, "alice");
     expect(&r, AUTHINFO_UNAVAIL);
     let r = pamtester(&services, SERVICE, "alice", &["chauthtok"], "pw-New-2\npw-New-2\n", None);
     expect(&r, "pamtester: Failed preliminary check by password service");
-    // A socket file nobody listens on (wicketd killed hard): refused, just as fast.
+    // A socket file nobody listens on (wicketd killed hard): refused, not waited on.
     let stale = env.dir.path().join("w.sock");
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap_or_else(|e| panic!("{e}")));
     let r = auth(&services, "alice", "pw-Alice-1");
     expect(&r, AUTHINFO_UNAVAIL);
-    assert!(r.elapsed < Duration::from_secs(3), "took {:?}", r.elapsed);
+    assert!(r.stderr.contains("cannot reach wicketd: Connection refused"), "{}", r.stderr);
     // ignore_authinfo_unavail: the next module decides.
     let r = pamtester(&services, "wicket-optional", "alice", &["authenticate"], "whatever\n", None);
     expect(&r, AUTHENTICATED);
@@ -167,7 +168,10 @@ fn a_daemon_that_never_answers_is_authinfo_unavail_after_the_deadline() {
     services.wicket_only(SERVICE, &format!("config={} nodelay", config.display()));
     let r = auth(&services, "alice", "pw");
     expect(&r, AUTHINFO_UNAVAIL);
-    assert!(r.elapsed >= Duration::from_secs(14) && r.elapsed < Duration::from_secs(20), "took {:?}", r.elapsed);
+    // Connected, then given up on: the exchange's deadline, not a connect error. (The 15 s
+    // themselves are the bench's to measure.)
+    assert!(r.stderr.contains("wicketd connection:"), "{}", r.stderr);
+    assert!(!r.stderr.contains("cannot reach wicketd"), "{}", r.stderr);
 }
 
 #[test]
@@ -199,23 +203,44 @@ fn minimum_uid_and_ignore_unknown_user_leave_the_decision_to_the_next_module() {
     expect(&try_auth("unknown-fatal", "zed", "x"), USER_UNKNOWN);
 }
 
+/// The failure delays (after a failed call only) libpam hands to an application's `PAM_FAIL_DELAY` callback (instead of
+/// sleeping them) during one `pam_authenticate` of `user` with `password`.
+fn fail_delays(services: &Services, service: &str, user: &str, password: &str) -> (i32, Vec<u64>) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pam_fail_delay.py");
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(&script).args([service, user, password]).envs(wrapper_env(services));
+    let out = feed(&mut cmd, "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let values =
+        |key: &str| -> Vec<u64> { text.lines().filter_map(|l| l.strip_prefix(key)?.parse::<u64>().ok()).collect() };
+    let code = values("code=").first().copied().unwrap_or_else(|| panic!("no code: {text}"));
+    (i32::try_from(code).unwrap_or(-1), values("delay="))
+}
+
 #[test]
 fn failure_delay_unless_nodelay() {
     let env = Env::new();
     env.add_user("alice", "pw-Alice-1");
-    let w = Wicketd::start(&env, "");
-    let services = Services::new(&env);
+    let (w, services) = setup(&env, "", "");
     services.wicket_only("delayed", &format!("config={}", w.config.display()));
-    let r = pamtester(&services, "delayed", "alice", &["authenticate"], "wrong\n", None);
-    expect(&r, AUTH_ERR);
-    // libpam waits the requested 2 s, randomised by up to ±50 %.
-    assert!(r.elapsed >= Duration::from_millis(900), "took {:?}", r.elapsed);
+    const PAM_AUTH_ERR: i32 = 7;
+    // The delay libpam would sleep: the module's 2 s, randomised by libpam (±25 %).
+    let (code, delays) = fail_delays(&services, "delayed", "alice", "wrong");
+    assert_eq!(code, PAM_AUTH_ERR);
+    assert!(matches!(delays[..], [d] if d >= 1_000_000), "{delays:?}");
+    // `nodelay` (the `wicket-test` service): none asked for.
+    let (code, delays) = fail_delays(&services, SERVICE, "alice", "wrong");
+    assert_eq!(code, PAM_AUTH_ERR);
+    assert!(delays.iter().all(|d| *d == 0), "{delays:?}");
+    // A success is never delayed.
+    let (code, delays) = fail_delays(&services, "delayed", "alice", "pw-Alice-1");
+    assert_eq!((code, delays.len()), (0, 0), "{delays:?}");
 }
 
 #[test]
 fn non_root_caller_verifies_only_its_own_password() {
-    if !is_root() {
-        eprintln!("skipped: setpriv needs root");
+    if !require(is_root(), "setpriv needs root") {
         return;
     }
     let env = Env::new();

@@ -8,12 +8,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$repo/target}/debug
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-passed=0
-failed=0
-ok()   { echo "ok   - $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $*"; failed=$((failed + 1)); }
+# shellcheck source=tests/lib.sh
+. "$repo/tests/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then echo "sshd: skipped (needs root)"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then skip "needs root"; fi
 for f in /etc/wicket/wicket.toml /run/wicket/wicketd.sock "/usr/lib/$multiarch/libnss_wicket.so.2" \
          "/usr/lib/$multiarch/security/pam_wicket.so"; do
     if [ -e "$f" ]; then echo "sshd: $f exists (an installed Wicket?); refusing to touch it" >&2; exit 1; fi
@@ -29,7 +27,7 @@ pids=()
 cleanup() {
     set +e
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    sleep 0.2
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
     cp -a "$work/nsswitch.conf.orig" /etc/nsswitch.conf
     if [ -e "$work/pam-sshd.orig" ]; then cp -a "$work/pam-sshd.orig" /etc/pam.d/sshd; else rm -f /etc/pam.d/sshd; fi
     rm -f "/usr/lib/$multiarch/libnss_wicket.so.2" "/usr/lib/$multiarch/security/pam_wicket.so"
@@ -50,11 +48,12 @@ password required pam_wicket.so
 session  optional pam_wicket.so
 PAM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# sshd cannot bind port 0 and say which port it got: a port that was free a moment ago,
+# and a check below that this sshd (not something else) is the one listening on it.
 sshport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$work/wicket.toml" <<TOML
 [server]
-listen = "127.0.0.1:$port"
+listen = "127.0.0.1:0"
 socket = "/run/wicket/wicketd.sock"
 [store]
 path = "$work/wicket.db"
@@ -66,7 +65,7 @@ printf 'ssh-secret-1\n' | "$target/wicket" --config "$work/wicket.toml" user add
 "$target/wicket" --config "$work/wicket.toml" group add-member sshgroup sshonly
 "$target/wicketd" --config "$work/wicket.toml" >"$work/wicketd.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do [ -S /run/wicket/wicketd.sock ] && break; sleep 0.05; done
+wait_for "wicketd's socket" 15 test -S /run/wicket/wicketd.sock || { cat "$work/wicketd.log"; exit 1; }
 
 if getent passwd sshonly | grep -q '^sshonly:\*:200000:200000:Only In Wicket:'; then ok "getent passwd sshonly (NSS)"; else fail "getent passwd sshonly"; fi
 if id sshonly 2>/dev/null | grep -q 'sshgroup'; then ok "id sshonly shows Wicket groups (initgroups)"; else fail "id sshonly: $(id sshonly 2>&1)"; fi
@@ -87,21 +86,31 @@ StrictModes no
 AuthorizedKeysFile none
 CFG
 /usr/sbin/sshd -D -e -f "$work/sshd_config" 2>"$work/sshd.log" &
-pids+=($!)
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$sshport") 2>/dev/null && break; sleep 0.05; done
+sshd_pid=$!
+pids+=("$sshd_pid")
+sshd_up() { kill -0 "$sshd_pid" && grep -q "Server listening on 127.0.0.1 port $sshport" "$work/sshd.log"; }
+wait_for "sshd on port $sshport" 15 sshd_up || { cat "$work/sshd.log"; exit 1; }
 
+# Two prompts: after a refused password ssh asks again, and sshpass, seeing the second prompt,
+# exits 5 ("invalid password"). Anything else (255: no connection, sshd down) is not that.
 ssh_as() {
     sshpass -p "$2" ssh -p "$sshport" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-        -o PreferredAuthentications=password -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 \
+        -o PreferredAuthentications=password -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=2 \
         -o ConnectTimeout=10 -o LogLevel=ERROR "$1@127.0.0.1" id
 }
-if out=$(ssh_as sshonly ssh-secret-1 2>&1) && grep -q 'uid=200000(sshonly)' <<<"$out"; then
-    ok "ssh login with the right password runs id: $out"
-else
-    fail "ssh login with the right password: $out"; tail -20 "$work/sshd.log"; tail -20 "$work/wicketd.log"
-fi
-if out=$(ssh_as sshonly wrong-password 2>&1); then fail "wrong password was accepted: $out"; else ok "ssh login with a wrong password is refused"; fi
+right_password() {
+    if out=$(ssh_as sshonly ssh-secret-1 2>&1) && grep -q 'uid=200000(sshonly)' <<<"$out"; then
+        ok "ssh login with the right password runs id ($1): $out"
+    else
+        fail "ssh login with the right password ($1): $out"; tail -20 "$work/sshd.log"; tail -20 "$work/wicketd.log"
+    fi
+}
+right_password "first"
+rc=0; out=$(ssh_as sshonly wrong-password 2>&1) || rc=$?
+if [ "$rc" = 5 ]; then ok "ssh login with a wrong password is refused as a wrong password (sshpass 5)"
+else fail "wrong password: sshpass exit $rc, not 5 (wrong password): $out"; fi
+# The same sshd still lets the right password in: the refusal was the password's.
+right_password "after the wrong one"
 if grep -q 'ssh-secret-1\|wrong-password' "$work/wicketd.log" "$work/sshd.log"; then fail "a password reached a log"; else ok "no password in the logs"; fi
 
-echo "sshd: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary sshd

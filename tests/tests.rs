@@ -11,3 +11,4 @@ mod ldap;
 mod nss_module;
 mod pam_backend;
 mod pam_module;
+mod token;

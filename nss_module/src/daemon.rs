@@ -73,7 +73,6 @@ pub fn is_daemon_comm(comm: &str) -> bool {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use std::time::Instant;
 
     #[test]
     fn the_daemon_is_recognised_by_its_exact_comm() {
@@ -91,10 +90,9 @@ mod tests {
     fn a_missing_socket_fails_at_once() {
         let dir = std::env::temp_dir().join(format!("nss-wicket-none-{}", std::process::id()));
         let d = SocketDaemon::new(dir.join("wicketd.sock"), DEADLINE);
-        let t = Instant::now();
+        // A connect error: returned before the deadline is ever waited on.
         let r = d.ask(Op::GetPwNam { name: "alice".into() });
         assert!(matches!(r, Err(ClientError::Connect(_))), "{r:?}");
-        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
     }
 
     #[test]
@@ -106,11 +104,11 @@ mod tests {
         // Listening but never accepting: the connection sits in the backlog, unanswered.
         let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
         let d = SocketDaemon::new(path.clone(), Duration::from_millis(300));
-        let t = Instant::now();
+        // Connected, then given up on: an I/O error (the read timed out or the deadline
+        // passed), not a connect error. The duration itself is the bench's to measure.
         let r = d.ask(Op::GetPwUid { uid: 200_000 });
-        let took = t.elapsed();
-        assert!(matches!(r, Err(ClientError::Io(_))), "{r:?}");
-        assert!(took >= Duration::from_millis(250) && took < Duration::from_secs(3), "{took:?}");
+        let Err(ClientError::Io(why)) = &r else { panic!("{r:?}") };
+        assert!(why.contains("deadline passed") || why.contains("temporarily unavailable"), "{why}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,8 +1,10 @@
-//! Shared helpers: find the built binaries, run them, make temporary stores.
+//! Shared helpers: find the built binaries, run them, make temporary stores, wait with a
+//! deadline, and skip honestly.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub mod nss;
 pub mod pam;
@@ -59,17 +61,92 @@ impl Env {
 
 /// Runs a program with stdin, capturing output.
 pub fn run(program: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    feed(&mut cmd, stdin)
+}
+
+/// Spawns `cmd` with stdout and stderr captured, writes `stdin` to it, and waits.
+pub fn feed(cmd: &mut Command, stdin: &str) -> Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("spawn {}: {e}", program.display()));
+        .unwrap_or_else(|e| panic!("spawn {:?}: {e}", cmd.get_program()));
     if let Some(mut s) = child.stdin.take() {
         let _ = s.write_all(stdin.as_bytes());
     }
     child.wait_with_output().unwrap_or_else(|e| panic!("wait: {e}"))
+}
+
+/// True when the tests run in CI (`CI=true`), where a missing environment is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Where skips are recorded, one line each: `$WICKET_SKIP_LOG`, or `target/skipped.txt`
+/// next to the test executable's profile directory.
+pub fn skip_log() -> PathBuf {
+    if let Some(p) = std::env::var_os("WICKET_SKIP_LOG") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("current_exe: {e}"));
+    // target/<profile>/deps/tests-HASH → target
+    exe.ancestors().nth(3).unwrap_or(Path::new(".")).join("skipped.txt")
+}
+
+/// Says whether a test can go on. When `cond` holds: true. Otherwise, in CI, the test fails
+/// with `why`; outside CI it prints `skipped: <why>`, records the skip in [`skip_log`] and
+/// returns false, and the test returns at once:
+/// `if !require(is_root(), "needs root") { return; }`.
+#[track_caller]
+pub fn require(cond: bool, why: &str) -> bool {
+    if cond {
+        return true;
+    }
+    let at = std::panic::Location::caller();
+    assert!(!in_ci(), "missing test environment in CI (CI=true): {why} ({at})");
+    eprintln!("skipped: {why}");
+    let line = format!("{}: {at}: {why}\n", std::thread::current().name().unwrap_or("test"));
+    let log = skip_log();
+    let written =
+        std::fs::OpenOptions::new().create(true).append(true).open(&log).and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("(could not record the skip in {}: {e})", log.display());
+    }
+    false
+}
+
+/// Polls `probe` every 20 ms until it returns `Some`, for at most `limit`; `None` after that.
+pub fn poll<T>(limit: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = probe() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Like [`poll`], and fails the test, naming `what`, when the deadline passes.
+#[track_caller]
+pub fn wait_for<T>(limit: Duration, what: &str, probe: impl FnMut() -> Option<T>) -> T {
+    poll(limit, probe).unwrap_or_else(|| panic!("gave up after {limit:?} waiting for {what}"))
+}
+
+/// Waits until `cond` holds; fails the test, naming `what`, when `limit` passes first.
+#[track_caller]
+pub fn wait_until(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    wait_for(limit, what, || cond().then_some(()));
+}
+
+/// True when the tests run as root.
+pub fn is_root() -> bool {
+    String::from_utf8_lossy(&run(Path::new("id"), &["-u"], "").stdout).trim() == "0"
 }
 
 /// True when `program` is on PATH.

@@ -13,11 +13,11 @@
 //!    parallel and a real wicketd on the machine is never touched.
 //! 2. **The system path**, when namespaces are not allowed: under a process-wide lock, a
 //!    symlink `/run/wicket/wicketd.sock → <the test daemon's socket>` that is removed again
-//!    (with `/run/wicket` if the test made it). Skipped, loudly, when
-//!    `/etc/wicket/wicket.toml` exists or something already sits at the socket path. Real
+//!    (with `/run/wicket` if the test made it). Skipped ([`super::require`]: a failure in CI)
+//!    when `/etc/wicket/wicket.toml` exists or something already sits at the socket path. Real
 //!    glibc NSS would need `/etc/nsswitch.conf` changed, so only nss_wrapper runs this way.
 
-use super::bin;
+use super::{bin, require};
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -109,10 +109,21 @@ pub struct NssSandbox {
 
 impl NssSandbox {
     /// Points the module at the daemon listening on `socket`, with small nss_wrapper files in
-    /// `dir`. `None` (after saying why on stderr) when neither way is possible here.
+    /// `dir`. `None` when neither way is possible here: a skip, through [`require`] (in CI,
+    /// a failure).
     pub fn new(dir: &Path, socket: &Path) -> Option<Self> {
         assert!(Path::new(NSS_WRAPPER).exists(), "{NSS_WRAPPER} missing: install libnss-wrapper");
-        let way = if namespaces_work() { Way::Namespace } else { Way::SystemPath { _link: system_link(socket)? } };
+        let way = if namespaces_work() {
+            Way::Namespace
+        } else {
+            match system_link(socket) {
+                Ok(link) => Way::SystemPath { _link: link },
+                Err(why) => {
+                    require(false, &format!("no mount namespace here, and {why}"));
+                    return None;
+                }
+            }
+        };
         let passwd = dir.join("nss-passwd");
         let group = dir.join("nss-group");
         let nsswitch = dir.join("nsswitch.conf");
@@ -181,35 +192,30 @@ impl NssSandbox {
     }
 }
 
-/// Takes the system socket path for this test, or says loudly why not.
-fn system_link(target: &Path) -> Option<SystemLink> {
+/// Takes the system socket path for this test, or says why not.
+fn system_link(target: &Path) -> Result<SystemLink, String> {
     let lock = SYSTEM_PATH.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if Path::new(SYSTEM_CONFIG).exists() {
-        eprintln!(
-            "SKIPPED: {SYSTEM_CONFIG} exists on this machine and no mount namespace is available; \
-             the NSS module would follow that config, and the tests never change it"
-        );
-        return None;
+        return Err(format!(
+            "{SYSTEM_CONFIG} exists on this machine: the NSS module would follow that config, \
+             and the tests never change it"
+        ));
     }
     let link = Path::new(SYSTEM_SOCKET);
     if link.symlink_metadata().is_ok() {
-        eprintln!("SKIPPED: {SYSTEM_SOCKET} already exists (a wicketd running here?); the tests leave it alone");
-        return None;
+        return Err(format!("{SYSTEM_SOCKET} already exists (a wicketd running here?); the tests leave it alone"));
     }
     let dir = link.parent().unwrap_or(Path::new("/run/wicket"));
     let made_dir = !dir.exists();
     if made_dir {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("SKIPPED: cannot create {} ({e}); the NSS tests need root", dir.display());
-            return None;
-        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {} ({e}); the NSS tests need root", dir.display()))?;
     }
     if let Err(e) = symlink(target, link) {
-        eprintln!("SKIPPED: cannot create {SYSTEM_SOCKET} ({e}); the NSS tests need root");
         if made_dir {
             let _ = std::fs::remove_dir(dir);
         }
-        return None;
+        return Err(format!("cannot create {SYSTEM_SOCKET} ({e}); the NSS tests need root"));
     }
-    Some(SystemLink { _lock: lock, target: target.to_path_buf(), made_dir })
+    Ok(SystemLink { _lock: lock, target: target.to_path_buf(), made_dir })
 }

@@ -1,11 +1,9 @@
 //! `pamtester` under `pam_wrapper` with the built `libpam_wicket.so`: service files written
 //! per test, no change to the system's /etc/pam.d.
 
-use super::{Env, bin, run};
-use std::io::Write;
+use super::{Env, bin, feed};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 /// pam_wrapper's preload library (package `libpam-wrapper`).
 pub const PAM_WRAPPER: &str = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so";
@@ -55,7 +53,6 @@ pub struct PamRun {
     pub stdout: String,
     /// pamtester's messages and pam_wrapper's copy of the module's syslog lines.
     pub stderr: String,
-    pub elapsed: Duration,
 }
 
 impl PamRun {
@@ -63,6 +60,16 @@ impl PamRun {
     pub fn says(&self, message: &str) -> bool {
         self.stdout.contains(message) || self.stderr.contains(message)
     }
+}
+
+/// The environment that runs a program under pam_wrapper with `services`.
+pub fn wrapper_env(services: &Services) -> Vec<(&'static str, String)> {
+    vec![
+        ("LD_PRELOAD", PAM_WRAPPER.to_string()),
+        ("PAM_WRAPPER", "1".to_string()),
+        ("PAM_WRAPPER_SERVICE_DIR", services.dir.display().to_string()),
+        ("PAM_WRAPPER_DEBUGLEVEL", "2".to_string()),
+    ]
 }
 
 /// Runs `pamtester SERVICE USER OPS…` under pam_wrapper, feeding `stdin` to the prompts;
@@ -76,12 +83,7 @@ pub fn pamtester(
     stdin: &str,
     as_user: Option<&str>,
 ) -> PamRun {
-    let wrapper = [
-        ("LD_PRELOAD", PAM_WRAPPER.to_string()),
-        ("PAM_WRAPPER", "1".to_string()),
-        ("PAM_WRAPPER_SERVICE_DIR", services.dir.display().to_string()),
-        ("PAM_WRAPPER_DEBUGLEVEL", "2".to_string()),
-    ];
+    let wrapper = wrapper_env(services);
     let mut cmd = match as_user {
         // pam_wrapper must not be preloaded into setpriv itself: its temporary directory
         // would outlive the exec. `env` sets it for pamtester only.
@@ -99,22 +101,10 @@ pub fn pamtester(
         }
     };
     cmd.arg(service).arg(user).args(ops);
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let started = Instant::now();
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn pamtester: {e}"));
-    if let Some(mut s) = child.stdin.take() {
-        let _ = s.write_all(stdin.as_bytes());
-    }
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("pamtester: {e}"));
+    let out = feed(&mut cmd, stdin);
     PamRun {
         success: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: started.elapsed(),
     }
-}
-
-/// True when the tests run as root (needed for `setpriv`).
-pub fn is_root() -> bool {
-    String::from_utf8_lossy(&run(Path::new("id"), &["-u"], "").stdout).trim() == "0"
 }

@@ -1,18 +1,38 @@
-//! Real servers for the tests: wicketd and nginx on free loopback ports, stopped on drop.
+//! Real servers for the tests: wicketd (on port 0, reading back the port it bound) and
+//! nginx (on a port from this process's own range), stopped on drop.
 
-use super::{Env, bin};
+use super::{Env, bin, poll, wait_for};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::Duration;
 
-/// A port that was free a moment ago.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"))
+/// How long a server may take to come up or go down before the test fails.
+pub const STARTUP: Duration = Duration::from_secs(15);
+
+/// A loopback port for a server that cannot bind port 0 and report it (nginx, slapd).
+///
+/// Ports come from a range of 100 below the kernel's ephemeral range (32768+, where port-0
+/// binds and outgoing connections land), chosen by this process's id, and are handed out
+/// once each: two tests of this process never get the same port, and a port something else
+/// is bound to is passed over. Another process on the machine could still take one between
+/// this check and the server's bind; the server then fails to start, loudly.
+pub fn reserve_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 127) as u16 * 100;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        assert!(n < 100, "this test process used up its 100 ports");
+        let port = base + n;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
-/// One raw HTTP/1.1 GET; returns the status code (0 when the connection failed).
+/// One raw HTTP/1.1 request; returns the status code (0 when the connection failed).
 pub fn raw_status(port: u16, request: &[u8]) -> u16 {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return 0 };
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
@@ -25,15 +45,22 @@ pub fn raw_status(port: u16, request: &[u8]) -> u16 {
     head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
+/// Waits up to `limit` for `child` to exit; its exit code (`None` if killed by a signal),
+/// or `Err(())` when it is still running.
+fn wait_exit(child: &mut Child, limit: Duration) -> Result<Option<i32>, ()> {
+    poll(limit, || child.try_wait().ok().flatten()).map(|st| st.code()).ok_or(())
+}
+
+/// Stops `child`: `kill -SIG`, then SIGKILL if it is still there after `limit`.
+pub(super) fn stop(child: &mut Child, sig: &str, limit: Duration) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
     }
-    panic!("{what} did not come up");
+    let _ = Command::new("kill").arg(format!("-{sig}")).arg(child.id().to_string()).stderr(Stdio::null()).status();
+    if wait_exit(child, limit).is_err() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 /// A running wicketd.
@@ -53,21 +80,32 @@ impl Wicketd {
 
     /// Like [`Wicketd::start`] with extra environment variables (e.g. pam_wrapper's).
     pub fn start_with_env(env: &Env, extra: &str, vars: &[(&str, String)]) -> Self {
-        let port = free_port();
-        let config = env.dir.path().join(format!("wicketd-{port}.toml"));
-        let has_throttle = extra.contains("[throttle]");
-        let throttle = if has_throttle { "" } else { "[throttle]\ndelays = [\"0s\"]\n" };
-        let text = format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\nsocket = \"{}/w.sock\"\n[store]\npath = \"{}\"\n{throttle}{extra}",
-            env.dir.path().display(),
-            env.db.display()
-        );
-        std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
-        Self::spawn(env, config, port, vars)
+        Self::start_full(env, "", extra, vars)
     }
 
-    fn spawn(env: &Env, config: PathBuf, port: u16, vars: &[(&str, String)]) -> Self {
-        let log = env.dir.path().join(format!("wicketd-{port}.log"));
+    /// The general case: `server` holds extra `[server]` keys (e.g. `realm = "x"\n`).
+    pub fn start_full(env: &Env, server: &str, extra: &str, vars: &[(&str, String)]) -> Self {
+        let config = env.dir.path().join("wicketd.toml");
+        let text = Self::config_text(env, server, extra);
+        std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
+        Self::spawn(env, config, vars)
+    }
+
+    /// The config [`Wicketd::start_full`] writes: port 0 (wicketd reports the port it bound),
+    /// the socket `w.sock` and the store in the env's directory, and a throttle without delays
+    /// unless `extra` has a `[throttle]` table.
+    pub fn config_text(env: &Env, server: &str, extra: &str) -> String {
+        let throttle = if extra.contains("[throttle]") { "" } else { "[throttle]\ndelays = [\"0s\"]\n" };
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nsocket = \"{}/w.sock\"\n{server}[store]\npath = \"{}\"\n{throttle}{extra}",
+            env.dir.path().display(),
+            env.db.display()
+        )
+    }
+
+    fn spawn(env: &Env, config: PathBuf, vars: &[(&str, String)]) -> Self {
+        let log = env.dir.path().join("wicketd.log");
+        assert!(!log.exists(), "one wicketd per Env");
         let logf = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}"));
         let child = Command::new(bin("wicketd"))
             .arg("--config")
@@ -79,11 +117,27 @@ impl Wicketd {
             .stderr(logf)
             .spawn()
             .unwrap_or_else(|e| panic!("spawn wicketd: {e}"));
-        let me = Self { child, port, config, log };
-        wait_until("wicketd", || {
-            raw_status(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200
+        let mut me = Self { child, port: 0, config, log };
+        // main.rs logs `listening on http://ADDR` with the address it bound, after binding
+        // the local socket too.
+        me.port = wait_for(STARTUP, "wicketd to report its port", || {
+            if let Ok(Some(st)) = me.child.try_wait() {
+                panic!("wicketd exited ({st}): {}", me.log());
+            }
+            me.log()
+                .lines()
+                .find_map(|l| l.split("listening on http://").nth(1))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|addr| addr.rsplit_once(':'))
+                .and_then(|(_, port)| port.parse().ok())
         });
+        assert_eq!(me.get("/healthz"), 200, "{}", me.log());
         me
+    }
+
+    /// Status of a plain `GET path` (0 when the connection failed).
+    pub fn get(&self, path: &str) -> u16 {
+        raw_status(self.port, format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
     }
 
     /// Base URL.
@@ -103,28 +157,16 @@ impl Wicketd {
     }
 
     /// Waits for the process to exit; returns its exit code.
+    /// Waits for the process to exit and returns its exit code; fails the test when it is
+    /// still running after [`STARTUP`].
     pub fn wait(&mut self) -> Option<i32> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(st)) = self.child.try_wait() {
-                return st.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
+        wait_exit(&mut self.child, STARTUP).unwrap_or_else(|()| panic!("wicketd still running: {}", self.log()))
     }
 }
 
 impl Drop for Wicketd {
     fn drop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill").arg(self.child.id().to_string()).stderr(Stdio::null()).status();
-        if self.wait().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+        stop(&mut self.child, "TERM", STARTUP);
     }
 }
 
@@ -139,7 +181,7 @@ impl Nginx {
     /// Starts `nginx` from a template in which `@PORT@`, `@WICKET@` (wicketd's port) and
     /// `@PREFIX@` are substituted.
     pub fn start(dir: &Path, template: &str, wicket_port: u16) -> Self {
-        let port = free_port();
+        let port = reserve_port();
         let prefix = dir.join(format!("nginx-{port}"));
         std::fs::create_dir_all(prefix.join("logs")).unwrap_or_else(|e| panic!("{e}"));
         let tpl = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(template);
@@ -163,8 +205,17 @@ impl Nginx {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("spawn nginx ({nginx}): {e}; .ci/run installs nginx-light"));
-        let me = Self { child, port, prefix };
-        wait_until("nginx", || raw_status(port, b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200);
+        let mut me = Self { child, port, prefix };
+        super::wait_until(STARTUP, "nginx to answer /ping", || {
+            if let Ok(Some(st)) = me.child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = me.child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("nginx exited ({st}): {err}{}", me.error_log());
+            }
+            raw_status(port, b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200
+        });
         me
     }
 
@@ -181,16 +232,7 @@ impl Nginx {
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-QUIT").arg(self.child.id().to_string()).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child, "QUIT", Duration::from_secs(5));
     }
 }
 

@@ -7,14 +7,14 @@
 //!
 //! Every fixture password is `pw-NAME` (`pw-alice`, `pw-reader`, …).
 
-use super::servers::free_port;
+use super::servers::{STARTUP, reserve_port, stop};
 use std::collections::HashMap;
 use std::io::Read;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The fixture's naming context and well-known DNs.
 pub const PEOPLE: &str = "ou=people,dc=example,dc=org";
@@ -169,8 +169,8 @@ impl Slapd {
                 .arg(d.join("people.ldif")),
             "slapadd",
         );
-        let port = free_port();
-        let tls_port = std::iter::repeat_with(free_port).find(|p| *p != port).unwrap_or_default();
+        let port = reserve_port();
+        let tls_port = reserve_port();
         let mut me = Self { dir, port, tls_port, child: None, no_tls: opts.no_tls };
         me.start_again();
         me
@@ -196,42 +196,28 @@ impl Slapd {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("spawn slapd: {e}"));
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok()
-                && (self.no_tls || TcpStream::connect(("127.0.0.1", self.tls_port)).is_ok())
-            {
-                break;
-            }
+        let up = super::poll(STARTUP, || {
             if let Ok(Some(st)) = child.try_wait() {
-                panic!("slapd exited ({st}): {}", self.log());
+                return Some(Err(format!("slapd exited ({st})")));
             }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("slapd did not come up: {}", self.log());
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            let listening = TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && (self.no_tls || TcpStream::connect(("127.0.0.1", self.tls_port)).is_ok());
+            listening.then_some(Ok(()))
+        });
+        if let Some(Ok(())) = up {
+            self.child = Some(child);
+            return;
         }
-        self.child = Some(child);
+        stop(&mut child, "KILL", STARTUP);
+        let why = up.and_then(Result::err).unwrap_or_else(|| format!("slapd did not listen within {STARTUP:?}"));
+        panic!("{why}: {}", self.log());
     }
 
     /// Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it.
     pub fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else { return };
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child, "TERM", Duration::from_secs(5));
         }
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).stderr(Stdio::null()).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
     }
 
     /// `ldap://127.0.0.1:PORT`.

@@ -145,7 +145,6 @@ mod tests {
     use crate::directory::Directory;
     use crate::secret::Secret;
     use std::sync::Arc;
-    use std::time::{Duration, Instant};
 
     /// A backend pointed at a closed loopback port.
     fn nowhere(extra: &str) -> LdapBackend {
@@ -175,11 +174,11 @@ mod tests {
     #[test]
     fn a_dead_server_is_unavailable_never_a_wrong_password() {
         let b = nowhere("base = \"dc=x\"\n");
-        let t = Instant::now();
         let answer = b.verify_password("alice", &Secret::from("pw-alice"));
-        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
         let BackendAnswer::Unavailable(why) = answer else { panic!("{answer:?}") };
         assert!(why.contains("127.0.0.1:1") && !why.contains("pw-alice"), "{why}");
+        // Refused at once, not waited on until the timeout.
+        assert!(why.contains("Connection refused") && !why.contains("timed out"), "{why}");
         assert!(b.user_by_uid(1).is_err());
     }
 }
