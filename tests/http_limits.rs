@@ -2,8 +2,8 @@
 //! odd request heads, and the `Host` rule on direct endpoints. Raw TCP, so the bytes on
 //! the wire are exactly the ones under test.
 
-use crate::support::servers::{Wicketd, free_port, raw_status};
-use crate::support::{Env, bin};
+use crate::support::servers::{Wicketd, raw_status, reported_port};
+use crate::support::{Env, bin, wait_for, wait_until};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -66,18 +66,18 @@ struct Limited {
 
 impl Limited {
     fn start(env: &Env, nofile: u32, max_connections: usize) -> Self {
-        let port = free_port();
         let dir = env.dir.path();
         let socket = dir.join("limited.sock");
         let config = dir.join("limited.toml");
         let text = format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\nsocket = \"{}\"\nmax_connections = {max_connections}\n\
+            "[server]\nlisten = \"127.0.0.1:0\"\nsocket = \"{}\"\nmax_connections = {max_connections}\n\
              [store]\npath = \"{}\"\n[throttle]\ndelays = [\"0s\"]\n",
             socket.display(),
             env.db.display()
         );
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
-        let log = std::fs::File::create(dir.join("limited.log")).unwrap_or_else(|e| panic!("{e}"));
+        let log_path = dir.join("limited.log");
+        let log = std::fs::File::create(&log_path).unwrap_or_else(|e| panic!("{e}"));
         let child = Command::new("sh")
             .arg("-c")
             .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
@@ -90,12 +90,14 @@ impl Limited {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("spawn wicketd: {e}"));
+        let limit = Duration::from_secs(15);
+        let port = wait_for(limit, "wicketd under ulimit to report its port", || {
+            reported_port(&std::fs::read_to_string(&log_path).unwrap_or_default())
+        });
         let me = Self { child, port, socket };
-        let until = Instant::now() + Duration::from_secs(15);
-        while raw_status(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") != 200 {
-            assert!(Instant::now() < until, "wicketd under ulimit -n {nofile} did not come up");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until(limit, "wicketd under ulimit to answer /healthz", || {
+            raw_status(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200
+        });
         me
     }
 }

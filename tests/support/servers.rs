@@ -63,6 +63,15 @@ pub(super) fn stop(child: &mut Child, sig: &str, limit: Duration) {
     }
 }
 
+/// The port in wicketd's `listening on http://ADDR` log line, once it is there.
+pub fn reported_port(log: &str) -> Option<u16> {
+    log.lines()
+        .find_map(|l| l.split("listening on http://").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|addr| addr.rsplit_once(':'))
+        .and_then(|(_, port)| port.parse().ok())
+}
+
 /// A running wicketd.
 pub struct Wicketd {
     child: Child,
@@ -124,12 +133,7 @@ impl Wicketd {
             if let Ok(Some(st)) = me.child.try_wait() {
                 panic!("wicketd exited ({st}): {}", me.log());
             }
-            me.log()
-                .lines()
-                .find_map(|l| l.split("listening on http://").nth(1))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|addr| addr.rsplit_once(':'))
-                .and_then(|(_, port)| port.parse().ok())
+            reported_port(&me.log())
         });
         assert_eq!(me.get("/healthz"), 200, "{}", me.log());
         me
