@@ -17,7 +17,7 @@ pub use server::ServerConfig;
 
 use crate::duration::parse_duration;
 use crate::error::{Error, Result};
-use crate::password::{MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_PARALLELISM};
+use crate::password::limits::{MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_PARALLELISM};
 use errors::{describe_toml_error, escape_controls};
 use serde::{Deserialize, Deserializer};
 use std::path::Path;

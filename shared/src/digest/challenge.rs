@@ -1,6 +1,6 @@
 //! The `WWW-Authenticate: Digest …` challenge (RFC 7616 §3.3).
 
-use super::compute::Algorithm;
+use super::algorithm::Algorithm;
 
 /// Appends `s` as a quoted-string: `"` and `\` escaped, control characters dropped (they
 /// could split the header; the verifier's settings refuse them in the realm anyway).

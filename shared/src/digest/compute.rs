@@ -5,70 +5,13 @@
 //! function that verifies works from HA1. HA1 is password-equivalent for Digest, so it travels
 //! as a [`Secret`].
 
-use crate::config::DigestAlgorithm;
 use crate::secret::Secret;
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::algorithm::Algorithm;
 use super::parse::DigestResponse;
-
-/// A Digest hash algorithm this server implements. The `-sess` variants are not supported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Algorithm {
-    /// `MD5`: only for old clients; also the RFC's default when `algorithm` is absent.
-    Md5,
-    /// `SHA-256`: the preferred algorithm.
-    Sha256,
-}
-
-impl Algorithm {
-    /// The token used on the wire and in the store (`MD5`, `SHA-256`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Md5 => "MD5",
-            Self::Sha256 => "SHA-256",
-        }
-    }
-
-    /// Parses an `algorithm` token (case-insensitive). `None` for anything unsupported,
-    /// including `MD5-sess`, `SHA-256-sess` and `SHA-512-256`.
-    pub fn from_token(token: &str) -> Option<Self> {
-        if token.eq_ignore_ascii_case("MD5") {
-            Some(Self::Md5)
-        } else if token.eq_ignore_ascii_case("SHA-256") {
-            Some(Self::Sha256)
-        } else {
-            None
-        }
-    }
-
-    /// Length of this algorithm's digests in lowercase hex (32 for MD5, 64 for SHA-256).
-    pub fn hex_len(self) -> usize {
-        match self {
-            Self::Md5 => 32,
-            Self::Sha256 => 64,
-        }
-    }
-}
-
-impl From<DigestAlgorithm> for Algorithm {
-    fn from(a: DigestAlgorithm) -> Self {
-        match a {
-            DigestAlgorithm::Md5 => Self::Md5,
-            DigestAlgorithm::Sha256 => Self::Sha256,
-        }
-    }
-}
-
-impl From<Algorithm> for DigestAlgorithm {
-    fn from(a: Algorithm) -> Self {
-        match a {
-            Algorithm::Md5 => Self::Md5,
-            Algorithm::Sha256 => Self::Sha256,
-        }
-    }
-}
 
 /// The inputs of the `qop=auth` response besides HA1 (RFC 7616 §3.4.1), exactly as sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,13 +68,13 @@ fn hex_string(hex: Vec<u8>) -> String {
 /// ([`crate::password::digest_ha1`]); this is that function for raw password bytes.
 pub fn ha1(alg: Algorithm, username: &str, realm: &str, password: &[u8]) -> Secret {
     let password = Secret::new(password.to_vec());
-    Secret::from_string(crate::password::digest_ha1(alg.into(), username, realm, &password))
+    Secret::from_string(crate::password::digest_ha1(alg, username, realm, &password))
 }
 
 /// The `userhash` form of a username: H(username ":" realm) as lowercase hex. Store it next
 /// to HA1 so a `userhash=true` response can be mapped back to the user.
 pub fn userhash(alg: Algorithm, username: &str, realm: &str) -> String {
-    crate::password::digest_userhash(alg.into(), username, realm)
+    crate::password::digest_userhash(alg, username, realm)
 }
 
 /// HA2 = H(method ":" uri) for `qop=auth`, as lowercase hex.
@@ -262,8 +205,6 @@ mod tests {
         assert_eq!(Algorithm::from_token("MD5-sess"), None);
         assert_eq!(Algorithm::from_token("SHA-256-sess"), None);
         assert_eq!(Algorithm::from_token("SHA-512-256"), None);
-        assert_eq!(Algorithm::from(DigestAlgorithm::Sha256), Algorithm::Sha256);
-        assert_eq!(Algorithm::Sha256.as_str(), DigestAlgorithm::Sha256.as_str());
-        assert_eq!(Algorithm::Md5.as_str(), DigestAlgorithm::Md5.as_str());
+        assert_eq!((Algorithm::Sha256.as_str(), Algorithm::Md5.as_str()), ("SHA-256", "MD5"));
     }
 }

@@ -4,7 +4,7 @@
 //! while the plaintext is at hand.
 
 mod legacy;
-mod limits;
+pub mod limits;
 
 pub use limits::{MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_PARALLELISM};
 

@@ -22,9 +22,7 @@ use crate::cache::{CacheKey, CredentialCache};
 use crate::chain::{self, Chain, PamFactory};
 use crate::clock::SharedClock;
 use crate::config::{Config, Scheme};
-use crate::digest::{
-    Algorithm, DEFAULT_MAX_TRACKED_NONCES, DigestOutcome, DigestResponse, DigestSettings, DigestVerifier,
-};
+use crate::digest::{DEFAULT_MAX_TRACKED_NONCES, DigestOutcome, DigestResponse, DigestSettings, DigestVerifier};
 use crate::error::{Error, Result};
 use crate::local::{account_refusal, identity};
 use crate::secret::Secret;
@@ -136,7 +134,7 @@ impl Authenticator {
         let digest = if cfg.http.schemes.contains(&Scheme::Digest) {
             let settings = DigestSettings {
                 realm: cfg.server.realm.clone(),
-                algorithms: cfg.http.digest_algorithms.iter().map(|&a| Algorithm::from(a)).collect(),
+                algorithms: cfg.http.digest_algorithms.clone(),
                 nonce_lifetime_secs: i64::try_from(cfg.http.nonce_lifetime.as_secs()).unwrap_or(300).max(1),
                 max_tracked_nonces: DEFAULT_MAX_TRACKED_NONCES,
             };
@@ -305,7 +303,7 @@ impl Authenticator {
         };
         // Who is it? A userhash names an account too: resolve it before counting.
         let account = if resp.userhash {
-            match local.user_by_userhash(&resp.username, resp.algorithm.into()) {
+            match local.user_by_userhash(&resp.username, resp.algorithm) {
                 Ok(found) => found,
                 Err(e) => return self.answer(Decision::Unavailable(e.to_string()), ctx, "digest", claimed, "local"),
             }
@@ -321,7 +319,7 @@ impl Authenticator {
         let mut db_down = None;
         let outcome = verifier.verify(resp, method, uri, |_, alg| {
             let name = account.as_deref()?;
-            match local.digest_ha1(name, false, alg.into()) {
+            match local.digest_ha1(name, false, alg) {
                 Ok(found) => found,
                 Err(e) => {
                     db_down = Some(e.to_string());

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::digest::{ResponseParams, expected_response, ha1, parse_digest, userhash};
+use crate::digest::{Algorithm, ResponseParams, expected_response, ha1, parse_digest, userhash};
 use crate::local::PasswordPolicy;
 use crate::store::{NewUser, Store};
 use std::net::IpAddr;
