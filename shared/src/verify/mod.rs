@@ -10,21 +10,22 @@
 //! front writes. Fronts only translate their protocol into a [`Credential`] and a
 //! [`Context`], and the outcome back into an answer. Time is read from the injected clock.
 
+mod bearer;
 mod context;
+mod digest;
 mod outcome;
 pub mod pool;
 
 pub use context::{Context, Front};
 pub use outcome::{AuditEvent, Decision, Outcome};
 
-use crate::auth::{BackendAnswer, Identity, Rejection, Verdict};
+use crate::auth::{Identity, Verdict};
 use crate::cache::{CacheKey, CredentialCache};
 use crate::chain::{self, Chain, PamFactory};
 use crate::clock::SharedClock;
 use crate::config::{Config, Scheme};
-use crate::digest::{DEFAULT_MAX_TRACKED_NONCES, DigestOutcome, DigestResponse, DigestSettings, DigestVerifier};
+use crate::digest::{DEFAULT_MAX_TRACKED_NONCES, DigestResponse, DigestSettings, DigestVerifier};
 use crate::error::{Error, Result};
-use crate::local::{account_refusal, identity};
 use crate::secret::Secret;
 use crate::throttle::{Throttle, user_key};
 use pool::{Coalescer, SlowPool};
@@ -294,109 +295,6 @@ impl Authenticator {
             })
             .await;
         answer
-    }
-
-    fn digest_response(&self, resp: &DigestResponse, method: &str, uri: &str, ctx: &Context) -> Outcome {
-        let claimed = if resp.userhash { "(userhash)" } else { resp.username.as_str() };
-        let (Some(verifier), Some(local)) = (self.digest.as_ref(), self.chain.local.as_ref()) else {
-            return self.answer(Decision::Unknown, ctx, "digest", claimed, "-");
-        };
-        // Who is it? A userhash names an account too: resolve it before counting.
-        let account = if resp.userhash {
-            match local.user_by_userhash(&resp.username, resp.algorithm) {
-                Ok(found) => found,
-                Err(e) => return self.answer(Decision::Unavailable(e.to_string()), ctx, "digest", claimed, "local"),
-            }
-        } else {
-            Some(resp.username.clone())
-        };
-        let counted_as = account.clone().unwrap_or_else(|| format!("userhash:{}", resp.username.to_ascii_lowercase()));
-        let shown = account.as_deref().unwrap_or(claimed).to_string();
-        let keys = ctx.throttle_keys(Some(&counted_as));
-        if let Some(refused) = self.throttled(&keys, ctx, "digest", &shown) {
-            return refused;
-        }
-        let mut db_down = None;
-        let outcome = verifier.verify(resp, method, uri, |_, alg| {
-            let name = account.as_deref()?;
-            match local.digest_ha1(name, false, alg) {
-                Ok(found) => found,
-                Err(e) => {
-                    db_down = Some(e.to_string());
-                    None
-                }
-            }
-        });
-        if let Some(why) = db_down {
-            return self.answer(Decision::Unavailable(why), ctx, "digest", &shown, "local");
-        }
-        match outcome {
-            DigestOutcome::Ok { user: name } => match local.user(&name) {
-                Err(e) => self.answer(Decision::Unavailable(e.to_string()), ctx, "digest", &name, "local"),
-                Ok(None) => self.failed(&keys, Decision::Unknown, ctx, "digest", &name, "local"),
-                Ok(Some(user)) => match account_refusal(&user, self.clock.now()) {
-                    Some(r) => self.failed(&keys, Decision::Rejected(r), ctx, "digest", &name, "local"),
-                    None => {
-                        self.throttle.record_success(&user_key(&name));
-                        self.accepted(identity(&user), ctx, "digest", false)
-                    }
-                },
-            },
-            DigestOutcome::Stale { reason } => {
-                tracing::debug!("digest stale: {reason}");
-                self.answer(Decision::Stale, ctx, "digest", &shown, "local")
-            }
-            DigestOutcome::Invalid(reason) => {
-                tracing::debug!("digest refused: {reason}");
-                self.failed(&keys, Decision::Rejected(Rejection::BadCredentials), ctx, "digest", &shown, "local")
-            }
-            DigestOutcome::UnknownUser => self.failed(&keys, Decision::Unknown, ctx, "digest", &shown, "-"),
-        }
-    }
-
-    /// Tokens: shape and checksum, then (cached or from the store) hash, revocation, expiry
-    /// and the owner's state. Inline: a SHA-256 and indexed reads on a pooled WAL connection.
-    fn bearer(&self, token: &Secret, ctx: &Context) -> Outcome {
-        let keys = ctx.throttle_keys(None);
-        if let Some(refused) = self.throttled(&keys, ctx, "bearer", "-") {
-            return refused;
-        }
-        let Some(local) = self.chain.local.as_ref() else {
-            return self.answer(Decision::Unknown, ctx, "bearer", "-", "-");
-        };
-        let generation = self.generation();
-        let key = self.cache.key_for(&[b"bearer", token.expose()]);
-        if let Some((id, tag)) = generation.and_then(|g| self.cache.get_tagged(&key, g)) {
-            self.shared.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
-            if let Some(row) = tag {
-                self.record_token_use(row);
-            }
-            return self.accepted(id, ctx, "bearer", true);
-        }
-        let (answer, token_use) = local.verify_token(token);
-        match answer {
-            BackendAnswer::Accepted(id) => {
-                if let Some(u) = token_use {
-                    self.record_token_use(u.id);
-                    if let Some(g) = generation {
-                        self.cache.put_until(key, id.clone(), g, u.valid_until, Some(u.id));
-                    }
-                }
-                self.accepted(id, ctx, "bearer", false)
-            }
-            BackendAnswer::Rejected(r) => self.failed(&keys, Decision::Rejected(r), ctx, "bearer", "-", "local"),
-            BackendAnswer::Unknown => {
-                self.failed(&keys, Decision::Rejected(Rejection::BadCredentials), ctx, "bearer", "-", "local")
-            }
-            BackendAnswer::Unavailable(why) => {
-                tracing::warn!("token store unavailable: {why}");
-                self.answer(Decision::Unavailable(why), ctx, "bearer", "-", "local")
-            }
-        }
-    }
-
-    fn record_token_use(&self, row: i64) {
-        self.shared.token_uses.lock().unwrap_or_else(|e| e.into_inner()).insert(row, self.clock.now());
     }
 
     /// The store's change counter; `Some(0)` without a local store, `None` (no caching)

@@ -1,6 +1,7 @@
 //! The pipeline against a real SQLite store: throttle keys, coalescing, Digest.
 
 use super::*;
+use crate::auth::Rejection;
 use crate::clock::ManualClock;
 use crate::digest::{Algorithm, ResponseParams, expected_response, ha1, parse_digest, userhash};
 use crate::local::PasswordPolicy;
