@@ -410,6 +410,25 @@ fn ldap_wicketd_with_local_and_ldap_backends() {
     assert!(!w.log().contains("pw-bob") && !w.log().contains("pw-reader"), "a password reached the log");
 }
 
+/// Issue 9 #2: case, space and width variants of an LDAP name reach the same entry, so they
+/// must meet the same per-account lockout (they used to be counted as separate names).
+#[test]
+fn ldap_name_variants_share_the_lockout() {
+    let s = Slapd::start();
+    let env = Env::new();
+    let extra =
+        format!("[throttle]\ndelays = [\"0s\"]\nmax_failures = 3\n[[backend]]\nkind = \"ldap\"\n{}", search_toml(&s));
+    let w = Wicketd::start(&env, &extra);
+    // Through a trusted proxy without X-Real-IP: no per-client key, only the account's.
+    for variant in ["ALICE", " alice", "\u{ff41}\u{ff4c}\u{ff49}\u{ff43}\u{ff45}"] {
+        let r = curl(&["-u", &format!("{variant}:guess"), &w.url("/auth")]);
+        assert_eq!(r.status, 401, "{variant:?}: {r:?}");
+    }
+    let right = curl(&["-u", "alice:pw-alice", &w.url("/auth")]);
+    assert_eq!(right.status, 401, "alice is locked out after three guesses under other spellings\n{}", w.log());
+    assert!(w.log().contains("outcome=\"throttled\""), "{}", w.log());
+}
+
 /// Login latency against the local slapd (uncached: every call binds). Run in release mode:
 /// `cargo test --release -p wicket-tests ldap_login_latency -- --ignored --nocapture`.
 #[test]
