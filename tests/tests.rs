@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod cost;
 mod http;
 mod http_limits;
 mod import;
