@@ -87,10 +87,9 @@ fn query_strings_are_never_logged() {
     assert_eq!(curl(&["--digest", "-u", "alice:pw-alice", &w.url("/whoami?token=SECRET123")]).status, 200);
     assert_eq!(curl(&["--digest", "-u", "alice:wrong", &w.url("/whoami?token=SECRET123")]).status, 401);
     let log = w.log();
-    // The requests were logged, under their paths…
-    assert!(log.contains("path=/x/page ") && log.contains("path=/whoami "), "{log}");
-    // …and the query string nowhere.
     assert!(!log.contains("SECRET123"), "a query string reached the log:\n{log}");
+    // The requests were logged, under their paths.
+    assert!(log.contains("path=/x/page ") && log.contains("path=/whoami "), "{log}");
 }
 
 /// wicketd(8): `/healthz` answers 503 when the local store cannot be read. The database is
