@@ -5,10 +5,13 @@
 mod support;
 
 mod cli;
+mod cost;
 mod http;
 mod http_limits;
+mod import;
 mod ldap;
 mod nss_module;
 mod pam_backend;
 mod pam_module;
+mod promises;
 mod token;

@@ -29,3 +29,6 @@ pub mod rules;
 pub mod server;
 pub mod socket;
 pub mod target;
+
+#[cfg(test)]
+mod delay_tests;

@@ -53,6 +53,40 @@ impl Env {
         self.ok(&["user", "add", name, "--password-stdin"], &format!("{password}\n"));
     }
 
+    /// A read-only SQLite connection to the store (to look at it without Wicket).
+    pub fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.db.display()))
+    }
+
+    /// The password hash column of `user`'s row.
+    pub fn stored_hash(&self, user: &str) -> String {
+        self.sql()
+            .query_row("SELECT password_hash FROM users WHERE name = ?1", [user], |r| r.get::<_, String>(0))
+            .unwrap_or_else(|e| panic!("the hash of {user}: {e}"))
+    }
+
+    /// How many Digest HA1 values the store holds for `user`.
+    pub fn ha1_rows(&self, user: &str) -> i64 {
+        self.sql()
+            .query_row(
+                "SELECT COUNT(*) FROM digest_ha1 JOIN users ON users.id = digest_ha1.user_id WHERE users.name = ?1",
+                [user],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("the HA1 rows of {user}: {e}"))
+    }
+
+    /// The names of the stored users, sorted.
+    pub fn user_names(&self) -> Vec<String> {
+        if !self.db.exists() {
+            return Vec::new();
+        }
+        let db = self.sql();
+        let mut stmt = db.prepare("SELECT name FROM users ORDER BY name").unwrap_or_else(|e| panic!("{e}"));
+        stmt.query_map([], |r| r.get(0)).and_then(Iterator::collect).unwrap_or_else(|e| panic!("the user names: {e}"))
+    }
+
     /// `wicket check` as a bool.
     pub fn check(&self, name: &str, password: &str) -> bool {
         self.wicket(&["check", name, "--password-stdin"], &format!("{password}\n")).status.success()
