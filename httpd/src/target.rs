@@ -27,6 +27,12 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
 }
 
 /// Works out the original request from a request that reached wicketd.
+///
+/// From an untrusted peer the request is its own target, host from its own `Host`. From a
+/// trusted proxy the host comes from `X-Forwarded-Host` or `X-Original-Host` only: the
+/// proxy's `Host` names its upstream (nginx sends `wicket` for `proxy_pass http://wicket`),
+/// not the client's site, so without either header the host is unknown and host rules
+/// refuse (see `wicket_core::access::rules`).
 pub fn original(method: &Method, uri: &Uri, headers: &HeaderMap, peer: SocketAddr, trusted: &[Cidr]) -> Target {
     let own_uri = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
     if !any_contains(trusted, &peer.ip()) {
@@ -44,9 +50,7 @@ pub fn original(method: &Method, uri: &Uri, headers: &HeaderMap, peer: SocketAdd
     let uri = header(headers, "x-original-uri")
         .or_else(|| header(headers, "x-forwarded-uri"))
         .map_or(own_uri, Cow::into_owned);
-    let host = header(headers, "x-forwarded-host")
-        .or_else(|| header(headers, "x-original-host"))
-        .or_else(|| header(headers, HOST.as_str()));
+    let host = header(headers, "x-forwarded-host").or_else(|| header(headers, "x-original-host"));
     let client = client_ip(headers, trusted).unwrap_or(peer.ip());
     Target {
         method,
@@ -111,6 +115,24 @@ mod tests {
             original(&Method::GET, &uri, &h, "192.0.2.7:5000".parse().unwrap_or_else(|e| panic!("{e}")), &trusted());
         assert_eq!(t.uri, "/auth?group=a");
         assert_eq!(t.client.to_string(), "192.0.2.7");
+    }
+
+    #[test]
+    fn a_proxys_own_host_header_is_not_the_clients_host() {
+        let uri: Uri = "/auth".parse().unwrap_or_default();
+        let proxy: SocketAddr = "127.0.0.1:5000".parse().unwrap_or_else(|e| panic!("{e}"));
+        let t = original(&Method::GET, &uri, &headers(&[("host", "wicket")]), proxy, &trusted());
+        assert_eq!((t.host, t.client_is_proxy), (None, true));
+        let h = headers(&[("host", "wicket"), ("x-original-host", "App.example.org"), ("x-real-ip", "203.0.113.9")]);
+        let t = original(&Method::GET, &uri, &h, proxy, &trusted());
+        assert_eq!((t.host.as_deref(), t.client_is_proxy), (Some("app.example.org"), false));
+        let h = headers(&[("host", "wicket"), ("x-forwarded-host", ":443")]);
+        assert_eq!(original(&Method::GET, &uri, &h, proxy, &trusted()).host, None, "nothing left is unknown");
+        // A direct client's own Host is its target's host.
+        let direct: SocketAddr = "192.0.2.7:5000".parse().unwrap_or_else(|e| panic!("{e}"));
+        let t = original(&Method::GET, &uri, &headers(&[("host", "Wicket.example.org:8089")]), direct, &trusted());
+        assert_eq!((t.host.as_deref(), t.client_is_proxy), (Some("wicket.example.org"), false));
+        assert_eq!(original(&Method::GET, &uri, &HeaderMap::new(), direct, &trusted()).host, None);
     }
 
     #[test]

@@ -27,3 +27,41 @@ async fn group_requirements_and_rules() {
     let r = handle(fx.app.clone(), untrusted, req("/auth", &[orig("/public/x")])).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// nginx without `proxy_set_header X-Forwarded-Host $host;` sends its upstream's name as
+/// `Host`: a rule restricting a host must not be passed over then (issue 9 #5).
+#[tokio::test]
+async fn a_host_rule_without_host_information_fails_closed() {
+    let fx = fixture_with(
+        "[[rule]]\npath = \"^/health$\"\npolicy = \"bypass\"\n\
+         [[rule]]\nhost = \"admin.example.org\"\ngroups = [\"admins\"]\npolicy = \"authenticated\"\n",
+    );
+    let bob = basic("bob", "pw-bob");
+    let alice = basic("alice", "pw-alice");
+    let upstream: (&str, &[u8]) = ("host", b"wicket");
+    let orig: (&str, &[u8]) = ("x-original-uri", b"/app/");
+    for who in [&bob, &alice] {
+        let r = get(&fx, "/auth", &[upstream, orig, ("authorization", who)]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "host unknown: refused, whoever asks");
+    }
+    // A Host header naming the site, from the proxy, is still only the proxy's Host.
+    let r = get(&fx, "/auth", &[("host", b"admin.example.org"), orig, ("authorization", &bob)]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A rule before the host rule still decides.
+    let health: (&str, &[u8]) = ("x-original-uri", b"/health");
+    assert_eq!(get(&fx, "/auth", &[upstream, health]).await.status(), StatusCode::OK);
+    // With the host forwarded the rule applies as written.
+    let site: (&str, &[u8]) = ("x-forwarded-host", b"admin.example.org");
+    assert_eq!(
+        get(&fx, "/auth", &[upstream, site, orig, ("authorization", &bob)]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(get(&fx, "/auth", &[upstream, site, orig, ("authorization", &alice)]).await.status(), StatusCode::OK);
+    let other: (&str, &[u8]) = ("x-forwarded-host", b"www.example.org");
+    assert_eq!(get(&fx, "/auth", &[upstream, other, orig, ("authorization", &bob)]).await.status(), StatusCode::OK);
+    // A direct (untrusted) client's own Host is its target's host.
+    let direct = SocketAddr::from(([192, 0, 2, 1], 1));
+    let r =
+        handle(fx.app.clone(), direct, req("/auth", &[("host", b"www.example.org"), ("authorization", &bob)])).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}

@@ -4,7 +4,7 @@
 //! A front reads the original request into a [`Target`], what the client presented into an
 //! [`Offered`], and what the resource requires into [`Requirements`] (the [`rules`] match
 //! plus the front's own `group`/`scope` asks), then calls [`decide`]. It runs, in order:
-//! the rule's verdict (`bypass`, `deny`), the credential through
+//! the rule's verdict (`bypass`, `deny`, an unknown host), the credential through
 //! [`Authenticator::verify`], the group requirements, the scope requirements — and answers
 //! an [`Access`] with the audit events to write and the delay to wait. Each front renders
 //! the `Access` in its protocol; none reaches into the throttle, cache or store.
@@ -117,6 +117,8 @@ impl BearerError {
 pub enum Refusal {
     /// A `deny` rule matched.
     DeniedByRule,
+    /// A host rule might apply and the host is unknown (see [`rules`]).
+    HostUnknown,
     /// The user is in none of the required groups.
     Group,
     /// The token lacks a required scope.
@@ -128,6 +130,7 @@ impl Refusal {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::DeniedByRule => "denied_by_rule",
+            Self::HostUnknown => "host_unknown",
             Self::Group => "forbidden_group",
             Self::Scope => "insufficient_scope",
         }
@@ -189,6 +192,7 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
         RuleMatch::Default => &[][..],
         RuleMatch::Matched { policy: Policy::Bypass, .. } => return Decided::now(Access::Bypass),
         RuleMatch::Matched { policy: Policy::Deny, .. } => return refused(&ctx, Refusal::DeniedByRule),
+        RuleMatch::HostUnknown { .. } => return refused(&ctx, Refusal::HostUnknown),
         RuleMatch::Matched { policy: Policy::Authenticated, groups, .. } => &groups[..],
     };
     let credential = match offered {
@@ -262,3 +266,6 @@ fn event(ctx: &Context, scheme: &'static str, user: &str, outcome: &'static str,
         quiet: false,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,20 @@
 //! `[[rule]]` blocks: ordered, first match wins, no match means "authenticated".
+//!
+//! A rule with a `host` needs the original host. When it is unknown (a trusted proxy sent
+//! neither `X-Forwarded-Host` nor `X-Original-Host`) such a rule can neither match nor be
+//! skipped: skipping a rule that restricts (`deny`, `groups`) would let the request through
+//! under a later, looser rule. So the rules are walked as usual, host rules whose other
+//! conditions do not hold are passed over (they cannot match whatever the host), and the
+//! first host rule whose other conditions hold ends the walk with [`RuleMatch::HostUnknown`]:
+//! the request is refused. Rules before it decide as usual, so a `bypass` for `/health`
+//! listed first keeps working.
 
 use super::net::{Cidr, any_contains, parse_list};
 use super::target::{Target, normalize_host};
 use crate::config::{Policy, RuleConfig};
 use crate::error::{Error, Result};
 use regex::Regex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A compiled rule.
 #[derive(Debug)]
@@ -32,6 +42,12 @@ pub enum RuleMatch {
         policy: Policy,
         /// Its any-of group requirement; empty = none.
         groups: Vec<String>,
+    },
+    /// Rule number `rule` has a `host`, its other conditions hold, and the host is unknown:
+    /// it might decide, so nothing after it may. Refused.
+    HostUnknown {
+        /// Its number, for logs.
+        rule: usize,
     },
 }
 
@@ -73,7 +89,10 @@ impl Rule {
     }
 }
 
-/// The first matching rule's decision.
+/// Set once the missing-host warning has been logged.
+static WARNED_HOST_UNKNOWN: AtomicBool = AtomicBool::new(false);
+
+/// The first matching rule's decision (see the module documentation for an unknown host).
 pub fn decide(rules: &[Rule], t: &Target) -> RuleMatch {
     for (i, r) in rules.iter().enumerate() {
         if !r.matches_besides_host(t) {
@@ -84,7 +103,16 @@ pub fn decide(rules: &[Rule], t: &Target) -> RuleMatch {
             (None, _) => {}
             (Some(want), Some(have)) if want == have => {}
             (Some(_), Some(_)) => continue,
-            (Some(_), None) => continue,
+            (Some(_), None) => {
+                if !WARNED_HOST_UNKNOWN.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "rule #{rule} has a host, but the proxy sent no X-Forwarded-Host: such requests are refused \
+                         (403, outcome host_unknown); in nginx add `proxy_set_header X-Forwarded-Host $host;` to the \
+                         /auth location"
+                    );
+                }
+                return RuleMatch::HostUnknown { rule };
+            }
         }
         return RuleMatch::Matched { rule, policy: r.policy, groups: r.groups.clone() };
     }
@@ -115,6 +143,7 @@ mod tests {
         match m {
             RuleMatch::Matched { policy, .. } => Some(policy),
             RuleMatch::Default => Some(Policy::Authenticated),
+            RuleMatch::HostUnknown { .. } => None,
         }
     }
 
@@ -154,6 +183,29 @@ policy = "deny"
             ));
         }
         assert_eq!(policy(decide(&rules, &target("x", "/public/../health", "GET", "1.2.3.4"))), Some(Policy::Bypass));
+    }
+
+    #[test]
+    fn a_host_rule_without_a_host_refuses_instead_of_passing_over() {
+        let rules = rules(
+            "[[rule]]\npath = \"^/health$\"\npolicy = \"bypass\"\n\
+             [[rule]]\nhost = \"Admin.Example.org.\"\npath = \"^/admin/\"\npolicy = \"deny\"\n\
+             [[rule]]\npath = \"^/admin/\"\npolicy = \"bypass\"\n",
+        );
+        // A rule before the host rule still decides; one whose path cannot match is passed over.
+        assert_eq!(policy(decide(&rules, &target("", "/health", "GET", "1.2.3.4"))), Some(Policy::Bypass));
+        assert_eq!(decide(&rules, &target("", "/other", "GET", "1.2.3.4")), RuleMatch::Default);
+        // The host rule might apply: the later bypass must not decide.
+        assert_eq!(decide(&rules, &target("", "/admin/x", "GET", "1.2.3.4")), RuleMatch::HostUnknown { rule: 2 });
+        // Known hosts: the rule's own host (any spelling) matches, another passes over.
+        assert_eq!(
+            policy(decide(&rules, &target("admin.example.org", "/admin/x", "GET", "1.2.3.4"))),
+            Some(Policy::Deny)
+        );
+        assert_eq!(
+            policy(decide(&rules, &target("www.example.org", "/admin/x", "GET", "1.2.3.4"))),
+            Some(Policy::Bypass)
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub struct Target {
     pub method: String,
     /// Request target as the client sent it (path and query), e.g. `/app/x?y=1`.
     pub uri: String,
-    /// The host the client asked for, normalised by [`normalize_host`]; `None` when unknown.
+    /// The host the client asked for, normalised by [`normalize_host`]; `None` when unknown
+    /// — a trusted proxy that sent no forwarded host, whose own `Host` names only its
+    /// upstream. Host rules then cannot match *or* fail to match (see [`super::rules`]).
     pub host: Option<String>,
     /// The client's address (a trusted proxy's own when it named no client).
     pub client: IpAddr,
