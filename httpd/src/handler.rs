@@ -163,7 +163,8 @@ fn whoami_answer(rt: &Runtime, tried: Tried, access: Access) -> Response<Body> {
     }
 }
 
-/// 403; for a missing scope with the RFC 6750 challenge naming it.
+/// 403; for a missing scope with the RFC 6750 challenge naming it (the core only names
+/// scope-tokens, which need no escaping; checked again here, as a value in quotes must be).
 fn forbidden(rt: &Runtime, reason: Refusal, missing_scope: Option<&str>) -> Response<Body> {
     if reason != Refusal::Scope {
         return text(StatusCode::FORBIDDEN, "forbidden\n");
@@ -171,7 +172,7 @@ fn forbidden(rt: &Runtime, reason: Refusal, missing_scope: Option<&str>) -> Resp
     let mut r = text(StatusCode::FORBIDDEN, "insufficient scope\n");
     let mut v =
         format!("Bearer realm=\"{}\", error=\"{}\"", rt.cfg.server.realm, BearerError::InsufficientScope.as_str());
-    if let Some(scope) = missing_scope {
+    if let Some(scope) = missing_scope.filter(|s| access::is_scope_token(s)) {
         v.push_str(&format!(", scope=\"{scope}\""));
     }
     if let Ok(v) = HeaderValue::from_str(&v) {

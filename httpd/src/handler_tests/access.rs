@@ -65,3 +65,31 @@ async fn a_host_rule_without_host_information_fails_closed() {
         handle(fx.app.clone(), direct, req("/auth", &[("host", b"www.example.org"), ("authorization", &bob)])).await;
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// A required scope lands in `WWW-Authenticate`; one that is not an RFC 6750 scope-token
+/// must not break out of its quotes (issue 9 #16).
+#[tokio::test]
+async fn a_scope_cannot_break_the_challenges_quoting() {
+    let fx = fixture();
+    let mut store = Store::open(&fx.db, fx.cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
+    let tok = wicket_core::token::generate();
+    store
+        .add_token("alice", "ci", &wicket_core::token::hash(tok.expose()), &["read".into()], None, T0)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let h = format!("Bearer {}", tok.expose_str().unwrap_or_default()).into_bytes();
+    let r = get(&fx, "/auth?scope=write", &[("authorization", &h)]).await;
+    assert_eq!(
+        challenges(&r),
+        vec!["Bearer realm=\"wicket\", error=\"insufficient_scope\", scope=\"write\"".to_string()]
+    );
+    // `"` cannot reach through an HTTP/1 request line; a backslash can (the core refuses both).
+    for evil in ["a\\", "a\\b", "x\\\\"] {
+        let r = get(&fx, &format!("/auth?scope={evil}"), &[("authorization", &h)]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{evil}");
+        assert_eq!(
+            challenges(&r),
+            vec!["Bearer realm=\"wicket\", error=\"insufficient_scope\"".to_string()],
+            "not named: {evil}"
+        );
+    }
+}

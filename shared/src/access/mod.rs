@@ -158,7 +158,9 @@ pub enum Access {
     Forbidden {
         /// Why.
         reason: Refusal,
-        /// The first missing scope, for `WWW-Authenticate: … scope="…"`.
+        /// The first missing scope, for `WWW-Authenticate: … scope="…"`. Only ever an RFC
+        /// 6750 scope-token (printable ASCII without space, `"` or `\`), so it needs no
+        /// escaping; a required scope that is not one is refused without being named.
         insufficient_scope: Option<String>,
     },
     /// A backend that could decide is down.
@@ -230,7 +232,8 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
                 Access::Forbidden { reason: Refusal::Group, insufficient_scope: None }
             } else if let Some(missing) = missing {
                 d.events.push(event(&ctx, scheme.as_str(), &id.name, Refusal::Scope.as_str(), &id.backend));
-                Access::Forbidden { reason: Refusal::Scope, insufficient_scope: Some(missing.clone()) }
+                let named = is_scope_token(missing).then(|| missing.clone());
+                Access::Forbidden { reason: Refusal::Scope, insufficient_scope: named }
             } else {
                 Access::Allow(id)
             }
@@ -249,6 +252,11 @@ fn refused(ctx: &Context, reason: Refusal) -> Decided {
     let mut d = Decided::now(Access::Forbidden { reason, insufficient_scope: None });
     d.events.push(event(ctx, Tried::Nothing.as_str(), "-", reason.as_str(), "-"));
     d
+}
+
+/// RFC 6750 §3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+pub fn is_scope_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 fn event(ctx: &Context, scheme: &'static str, user: &str, outcome: &'static str, backend: &str) -> AuditEvent {

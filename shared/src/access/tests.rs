@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 const T0: i64 = 1_800_000_000;
 
-fn fixture(dir: &tempfile::TempDir) -> Authenticator {
+/// alice (password `pw-alice`, no groups) and her token with scope `read`.
+fn fixture(dir: &tempfile::TempDir) -> (Authenticator, Secret) {
     let text = format!("[store]\npath = \"{}\"\n[throttle]\ndelays = [\"0s\"]\n", dir.path().join("w.db").display());
     let cfg = Config::parse(&text).unwrap_or_else(|e| panic!("{e}"));
     let mut store = Store::open(&cfg.store.path, cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
@@ -21,8 +22,11 @@ fn fixture(dir: &tempfile::TempDir) -> Authenticator {
     let rec = policy.record("alice", &Secret::from("pw-alice")).unwrap_or_else(|e| panic!("{e}"));
     let new = NewUser { name: "alice".into(), ..NewUser::default() };
     store.add_user(&new, &cfg.users, Some(&rec), T0).unwrap_or_else(|e| panic!("{e}"));
+    let token = crate::token::generate();
+    let hash = crate::token::hash(token.expose());
+    store.add_token("alice", "ci", &hash, &["read".into()], None, T0).unwrap_or_else(|e| panic!("{e}"));
     let clock: SharedClock = Arc::new(ManualClock::new(T0));
-    Authenticator::build(&cfg, clock, None, Shared::new()).unwrap_or_else(|e| panic!("{e}"))
+    (Authenticator::build(&cfg, clock, None, Shared::new()).unwrap_or_else(|e| panic!("{e}")), token)
 }
 
 fn target() -> Target {
@@ -46,7 +50,7 @@ fn outcomes(d: &Decided) -> Vec<&'static str> {
 #[tokio::test]
 async fn an_unknown_host_under_a_host_rule_is_refused_and_audited() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let auth = fixture(&dir);
+    let (auth, _) = fixture(&dir);
     let required = Requirements { rule: RuleMatch::HostUnknown { rule: 2 }, ..Requirements::identity() };
     let d = decide(&auth, &target(), alice(), &required).await;
     assert_eq!(d.access, Access::Forbidden { reason: Refusal::HostUnknown, insufficient_scope: None });
@@ -58,7 +62,7 @@ async fn an_unknown_host_under_a_host_rule_is_refused_and_audited() {
 #[tokio::test]
 async fn deny_and_bypass_rules_decide_before_credentials() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let auth = fixture(&dir);
+    let (auth, _) = fixture(&dir);
     let rule = |policy| Requirements {
         rule: RuleMatch::Matched { rule: 1, policy, groups: Vec::new() },
         ..Requirements::identity()
@@ -75,7 +79,7 @@ async fn deny_and_bypass_rules_decide_before_credentials() {
 #[tokio::test]
 async fn groups_are_checked_after_the_credential() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let auth = fixture(&dir);
+    let (auth, _) = fixture(&dir);
     let required = Requirements { groups: vec!["admins".into()], ..Requirements::identity() };
     let d = decide(&auth, &target(), alice(), &required).await;
     assert_eq!(d.access, Access::Forbidden { reason: Refusal::Group, insufficient_scope: None });
@@ -87,4 +91,32 @@ async fn groups_are_checked_after_the_credential() {
         Access::Challenge { stale: false, bearer_error: Some(BearerError::InvalidRequest), malformed: Some("x") }
     );
     assert_eq!((outcomes(&d), d.events[0].scheme), (vec!["malformed"], "bearer"));
+}
+
+#[tokio::test]
+async fn a_missing_scope_is_named_only_when_it_is_a_scope_token() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, token) = fixture(&dir);
+    let bearer = || Offered::Credential(Credential::Bearer(Secret::new(token.expose().to_vec())));
+    let scopes =
+        |s: &[&str]| Requirements { scopes: s.iter().map(|s| s.to_string()).collect(), ..Requirements::identity() };
+    assert!(matches!(decide(&auth, &target(), bearer(), &scopes(&["read"])).await.access, Access::Allow(_)));
+    let d = decide(&auth, &target(), bearer(), &scopes(&["read", "write"])).await;
+    assert_eq!(d.access, Access::Forbidden { reason: Refusal::Scope, insufficient_scope: Some("write".into()) });
+    assert_eq!(outcomes(&d), vec!["accepted", "insufficient_scope"]);
+    // A scope no token can carry is refused, and not echoed into a quoted string.
+    for evil in ["a\",error=\"invalid_token", "a\\", "a b", "\u{1}"] {
+        let d = decide(&auth, &target(), bearer(), &scopes(&[evil])).await;
+        assert_eq!(d.access, Access::Forbidden { reason: Refusal::Scope, insufficient_scope: None }, "{evil:?}");
+    }
+}
+
+#[test]
+fn scope_tokens_exclude_quotes_backslashes_spaces_and_controls() {
+    for ok in ["read", "repo:write", "a!#[]~"] {
+        assert!(is_scope_token(ok), "{ok}");
+    }
+    for bad in ["", "a b", "a\"b", "a\\b", "a\u{1}", "\u{e9}", "a\tb"] {
+        assert!(!is_scope_token(bad), "{bad:?}");
+    }
 }
