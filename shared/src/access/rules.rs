@@ -214,4 +214,13 @@ policy = "deny"
         let e = compile(&cfg.rule).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("rule #1"), "{e}");
     }
+
+    #[test]
+    fn rule_hosts_are_spelled_like_target_hosts() {
+        let rules = rules("[[rule]]\nhost = \"Admin.Example.org.:443\"\npolicy = \"deny\"\n");
+        assert_eq!(policy(decide(&rules, &target("admin.example.org", "/", "GET", "1.2.3.4"))), Some(Policy::Deny));
+        let cfg = Config::parse("[[rule]]\nhost = \" \"\npolicy = \"deny\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let e = compile(&cfg.rule).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("rule #1: host is empty"), "an empty host would match nothing: {e}");
+    }
 }
