@@ -4,6 +4,8 @@
 
 use base64::Engine;
 use hyper::header::{AUTHORIZATION, HeaderMap};
+use wicket_core::access::Tried;
+use wicket_core::config::Scheme;
 use wicket_core::digest::{DigestResponse, parse_digest};
 use wicket_core::secret::Secret;
 
@@ -31,22 +33,22 @@ pub enum Presented {
     /// Present but unusable.
     Malformed {
         /// Which scheme it claimed, if recognisable (for the right challenge/error).
-        scheme: Option<&'static str>,
+        scheme: Option<Scheme>,
         /// Why, for the log.
         why: &'static str,
     },
 }
 
 impl Presented {
-    /// The scheme word for audit lines.
-    pub fn scheme(&self) -> &'static str {
+    /// Which scheme was tried (a malformed credential counts under the scheme it claimed).
+    pub fn scheme(&self) -> Tried {
         match self {
-            Self::None => "none",
-            Self::Basic { .. } => "basic",
-            Self::Digest(_) => "digest",
-            Self::Bearer(_) => "bearer",
-            Self::OtherScheme => "other",
-            Self::Malformed { scheme, .. } => scheme.unwrap_or("malformed"),
+            Self::None => Tried::Nothing,
+            Self::Basic { .. } => Tried::Scheme(Scheme::Basic),
+            Self::Digest(_) => Tried::Scheme(Scheme::Digest),
+            Self::Bearer(_) => Tried::Scheme(Scheme::Bearer),
+            Self::OtherScheme => Tried::Other,
+            Self::Malformed { scheme, .. } => scheme.map_or(Tried::Malformed, Tried::Scheme),
         }
     }
 }
@@ -76,7 +78,7 @@ pub fn parse(value: &[u8]) -> Presented {
     } else if scheme.eq_ignore_ascii_case(b"digest") {
         match parse_digest(rest) {
             Ok(d) => Presented::Digest(Box::new(d)),
-            Err(_) => Presented::Malformed { scheme: Some("digest"), why: "unparsable Digest parameters" },
+            Err(_) => Presented::Malformed { scheme: Some(Scheme::Digest), why: "unparsable Digest parameters" },
         }
     } else if scheme.eq_ignore_ascii_case(b"bearer") {
         parse_bearer(rest)
@@ -96,7 +98,7 @@ fn is_ctl(c: char) -> bool {
 }
 
 fn parse_basic(token68: &[u8]) -> Presented {
-    let bad = |why| Presented::Malformed { scheme: Some("basic"), why };
+    let bad = |why| Presented::Malformed { scheme: Some(Scheme::Basic), why };
     if token68.is_empty() {
         return bad("empty Basic credentials");
     }
@@ -125,7 +127,7 @@ fn parse_basic(token68: &[u8]) -> Presented {
 }
 
 fn parse_bearer(token: &[u8]) -> Presented {
-    let bad = |why| Presented::Malformed { scheme: Some("bearer"), why };
+    let bad = |why| Presented::Malformed { scheme: Some(Scheme::Bearer), why };
     if token.is_empty() {
         return bad("empty Bearer token");
     }
@@ -173,7 +175,7 @@ mod tests {
             format!("Basic {}", b64(b"us\x01er:pw")),
             format!("Basic {}", b64(b"user:p\nw")),
         ] {
-            assert!(matches!(parse(raw.as_bytes()), Presented::Malformed { scheme: Some("basic"), .. }), "{raw}");
+            assert!(matches!(parse(raw.as_bytes()), Presented::Malformed { scheme: Some(Scheme::Basic), .. }), "{raw}");
         }
     }
 
@@ -195,7 +197,7 @@ mod tests {
         assert!(matches!(parse(b"Bearer wkt_abc"), Presented::Bearer(_)));
         assert!(matches!(parse(b"Bearer abc=="), Presented::Bearer(_)));
         for raw in [&b"Bearer"[..], b"Bearer ", b"Bearer a b", b"Bearer ===", b"Bearer \xff"] {
-            assert!(matches!(parse(raw), Presented::Malformed { scheme: Some("bearer"), .. }), "{raw:?}");
+            assert!(matches!(parse(raw), Presented::Malformed { scheme: Some(Scheme::Bearer), .. }), "{raw:?}");
         }
     }
 

@@ -1,9 +1,14 @@
-//! Routes and the access decision. The service is a function of [`App`]: tests drive
-//! [`handle`] in-process, the server feeds it real connections.
+//! Routes, and the rendering of `wicket-core`'s access decision for each HTTP front. The
+//! service is a function of [`App`]: tests drive [`handle`] in-process, the server feeds it
+//! real connections.
 //!
-//! `/auth` (also `/auth/nginx`, `/auth/forward`) answers reverse proxies: 200 with
-//! `Remote-*` identity headers, 401 with challenges, 403, or 503 — never a redirect or a
-//! 400, which nginx would turn into a 500. `/whoami` answers scripts with JSON.
+//! Every check runs the same way: read the original [`Target`] from the proxy's headers,
+//! the credentials from `Authorization`, the requirements from the `[[rule]]`s and the
+//! query; ask [`access::decide`]; render its [`Access`]. The proxy front (`/auth`,
+//! `/auth/nginx` for nginx `auth_request`, `/auth/forward` for Traefik and Caddy
+//! forward-auth, which read the same contract) answers 200 with `Remote-*` identity
+//! headers, 401 with challenges, 403, or 503 — never a redirect or a 400, which nginx would
+//! turn into a 500. `/whoami` answers scripts with JSON.
 
 use crate::app::{App, Runtime};
 use crate::credentials::{self, Presented};
@@ -13,38 +18,21 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
+use wicket_core::access::{self, Access, BearerError, Offered, Refusal, Requirements, Tried};
 use wicket_core::auth::Identity;
-use wicket_core::config::{Policy, Scheme};
-use wicket_core::verify::{Context, Credential, Decision};
+use wicket_core::config::Scheme;
+use wicket_core::verify::Credential;
 
 /// The response body type.
 pub type Body = Full<Bytes>;
-
-/// How authentication ended, in HTTP terms.
-#[derive(Debug)]
-enum Answer {
-    Accepted(Identity),
-    /// 401 with challenges; `stale` for Digest, `bearer_error` per RFC 6750.
-    Denied {
-        stale: bool,
-        bearer_error: Option<&'static str>,
-    },
-    /// The request's credentials were unusable (400 on `/whoami`, 401 on `/auth`).
-    Malformed {
-        why: &'static str,
-        bearer: bool,
-    },
-    /// Every backend that could decide is down.
-    Unavailable,
-}
 
 /// Entry point for every request.
 pub async fn handle<B>(app: Arc<App>, peer: SocketAddr, req: Request<B>) -> Response<Body> {
     let path = req.uri().path();
     let (endpoint, resp) = match path {
-        "/auth" | "/auth/nginx" | "/auth/forward" => ("auth", without_body(access_check(&app, peer, &req).await)),
+        "/auth" | "/auth/nginx" | "/auth/forward" => ("auth", access_check(&app, peer, &req).await),
         "/whoami" => ("whoami", whoami(&app, peer, &req).await),
         "/healthz" => ("healthz", healthz(&app).await),
         "/metrics" => ("metrics", metrics(&app)),
@@ -52,14 +40,6 @@ pub async fn handle<B>(app: Arc<App>, peer: SocketAddr, req: Request<B>) -> Resp
     };
     app.metrics.response(endpoint, resp.status().as_u16());
     resp
-}
-
-/// Access-check answers carry only a status and headers. nginx reads nothing more from an
-/// auth subrequest; a body it leaves unread stalls the kept-alive upstream connection
-/// (measured: 40 ms delayed-ACK stalls, a third of the throughput).
-fn without_body(mut r: Response<Body>) -> Response<Body> {
-    *r.body_mut() = Full::new(Bytes::new());
-    r
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response<Body> {
@@ -92,55 +72,71 @@ fn requirements(query: Option<&str>) -> (Vec<String>, Vec<String>) {
 async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Response<Body> {
     let rt = app.runtime();
     let target = original(req.method(), req.uri(), req.headers(), peer, &rt.trusted);
-    let decision = decide(&rt.rules, &target);
-    match decision.policy {
-        Policy::Bypass => return text(StatusCode::OK, "ok\n"),
-        Policy::Deny => {
-            audit(&target, "-", "none", "denied_by_rule", "-");
-            return text(StatusCode::FORBIDDEN, "forbidden\n");
-        }
-        Policy::Authenticated => {}
-    }
-    let (groups_q, scopes_q) = requirements(req.uri().query());
+    let (groups, scopes) = requirements(req.uri().query());
+    let required = Requirements { rule: decide(&rt.rules, &target), groups, scopes };
     let presented = credentials::from_headers(req.headers());
-    let scheme = presented.scheme();
-    match authenticate(app, &rt, presented, &target).await {
-        Answer::Accepted(id) => {
-            let group_sets = [&decision.groups, &groups_q];
-            let in_groups = group_sets.iter().all(|req| req.is_empty() || req.iter().any(|g| id.groups.contains(g)));
-            if !in_groups {
-                audit(&target, &id.name, scheme, "forbidden_group", &id.backend);
-                return text(StatusCode::FORBIDDEN, "forbidden\n");
-            }
-            if let Some(have) = &id.scopes {
-                if let Some(missing) = scopes_q.iter().find(|s| !have.contains(s)) {
-                    audit(&target, &id.name, scheme, "insufficient_scope", &id.backend);
-                    let mut r = text(StatusCode::FORBIDDEN, "insufficient scope\n");
-                    let v = format!(
-                        "Bearer realm=\"{}\", error=\"insufficient_scope\", scope=\"{missing}\"",
-                        rt.cfg.server.realm
-                    );
-                    if let Ok(v) = HeaderValue::from_str(&v) {
-                        r.headers_mut().insert(WWW_AUTHENTICATE, v);
-                    }
-                    return r;
-                }
-            }
-            identity_response(&id)
-        }
-        Answer::Denied { stale, bearer_error } => challenge(&rt, scheme, stale, bearer_error),
-        Answer::Malformed { bearer, .. } => challenge(&rt, scheme, false, bearer.then_some("invalid_request")),
-        Answer::Unavailable => unavailable(),
-    }
+    let tried = presented.scheme();
+    let access = check(app, &rt, &target, presented, &required).await;
+    proxy_answer(&rt, tried, access)
 }
 
 async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Response<Body> {
     let rt = app.runtime();
     let target = original(req.method(), req.uri(), req.headers(), peer, &rt.trusted);
     let presented = credentials::from_headers(req.headers());
-    let scheme = presented.scheme();
-    match authenticate(app, &rt, presented, &target).await {
-        Answer::Accepted(id) => {
+    let tried = presented.scheme();
+    let access = check(app, &rt, &target, presented, &Requirements::identity()).await;
+    whoami_answer(&rt, tried, access)
+}
+
+/// Translates the credentials, asks the core, writes its audit lines and metrics, and waits
+/// the delay it asks for.
+async fn check(app: &App, rt: &Runtime, target: &Target, presented: Presented, required: &Requirements) -> Access {
+    let offered = match presented {
+        Presented::None | Presented::OtherScheme => Offered::Nothing,
+        Presented::Malformed { scheme, why } => Offered::Malformed { scheme, why },
+        Presented::Basic { user, password } if rt.offers(Scheme::Basic) => {
+            Offered::Credential(Credential::Password { user, secret: password })
+        }
+        Presented::Digest(response) if rt.offers(Scheme::Digest) => {
+            Offered::Credential(Credential::Digest { response, method: target.method.clone(), uri: target.uri.clone() })
+        }
+        Presented::Bearer(token) if rt.offers(Scheme::Bearer) => Offered::Credential(Credential::Bearer(token)),
+        Presented::Basic { .. } | Presented::Digest(_) | Presented::Bearer(_) => Offered::Nothing,
+    };
+    let decided = access::decide(&rt.auth, target, offered, required).await;
+    for e in &decided.events {
+        e.log();
+    }
+    if let Some((scheme, outcome)) = decided.counted {
+        app.metrics.decision(scheme, outcome);
+    }
+    if !decided.delay.is_zero() {
+        tokio::time::sleep(decided.delay).await;
+    }
+    decided.access
+}
+
+/// The proxy front's renderer (nginx `auth_request`, forward-auth). Its answers carry only a
+/// status and headers: nginx reads nothing more from an auth subrequest, and a body it
+/// leaves unread stalls the kept-alive upstream connection (measured: 40 ms delayed-ACK
+/// stalls, a third of the throughput).
+fn proxy_answer(rt: &Runtime, tried: Tried, access: Access) -> Response<Body> {
+    let mut r = match access {
+        Access::Bypass => text(StatusCode::OK, "ok\n"),
+        Access::Allow(id) => identity_response(&id),
+        Access::Challenge { stale, bearer_error, .. } => challenge(rt, tried, stale, bearer_error),
+        Access::Forbidden { reason, insufficient_scope } => forbidden(rt, reason, insufficient_scope.as_deref()),
+        Access::Unavailable => unavailable(),
+    };
+    *r.body_mut() = Full::new(Bytes::new());
+    r
+}
+
+/// `/whoami`'s renderer: the identity as JSON, 400 for malformed credentials.
+fn whoami_answer(rt: &Runtime, tried: Tried, access: Access) -> Response<Body> {
+    match access {
+        Access::Allow(id) => {
             let mut body = serde_json::to_vec_pretty(&id).unwrap_or_default();
             body.push(b'\n');
             let mut r = Response::new(Full::new(Bytes::from(body)));
@@ -148,20 +144,41 @@ async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Respon
             r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
-        Answer::Denied { stale, bearer_error } => challenge(&rt, scheme, stale, bearer_error),
-        Answer::Malformed { why, bearer } => {
+        Access::Challenge { malformed: Some(why), bearer_error, .. } => {
             let mut r = text(StatusCode::BAD_REQUEST, "");
             *r.body_mut() = Full::new(Bytes::from(format!("malformed Authorization header: {why}\n")));
-            if bearer {
-                let v = format!("Bearer realm=\"{}\", error=\"invalid_request\"", rt.cfg.server.realm);
+            if let Some(e) = bearer_error {
+                let v = format!("Bearer realm=\"{}\", error=\"{}\"", rt.cfg.server.realm, e.as_str());
                 if let Ok(v) = HeaderValue::from_str(&v) {
                     r.headers_mut().insert(WWW_AUTHENTICATE, v);
                 }
             }
             r
         }
-        Answer::Unavailable => unavailable(),
+        // No rule applies here, so no bypass: anything but an identity needs credentials.
+        Access::Bypass => challenge(rt, tried, false, None),
+        Access::Challenge { stale, bearer_error, .. } => challenge(rt, tried, stale, bearer_error),
+        Access::Forbidden { reason, insufficient_scope } => forbidden(rt, reason, insufficient_scope.as_deref()),
+        Access::Unavailable => unavailable(),
     }
+}
+
+/// 403; for a missing scope with the RFC 6750 challenge naming it (the core only names
+/// scope-tokens, which need no escaping; checked again here, as a value in quotes must be).
+fn forbidden(rt: &Runtime, reason: Refusal, missing_scope: Option<&str>) -> Response<Body> {
+    if reason != Refusal::Scope {
+        return text(StatusCode::FORBIDDEN, "forbidden\n");
+    }
+    let mut r = text(StatusCode::FORBIDDEN, "insufficient scope\n");
+    let mut v =
+        format!("Bearer realm=\"{}\", error=\"{}\"", rt.cfg.server.realm, BearerError::InsufficientScope.as_str());
+    if let Some(scope) = missing_scope.filter(|s| access::is_scope_token(s)) {
+        v.push_str(&format!(", scope=\"{scope}\""));
+    }
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        r.headers_mut().insert(WWW_AUTHENTICATE, v);
+    }
+    r
 }
 
 async fn healthz(app: &Arc<App>) -> Response<Body> {
@@ -223,11 +240,11 @@ fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
 
 /// 401 with one `WWW-Authenticate` per offered scheme. The scheme the client tried goes
 /// first (nginx before 1.23 forwards only the first header), then config order.
-fn challenge(rt: &Runtime, tried: &str, stale: bool, bearer_error: Option<&'static str>) -> Response<Body> {
+fn challenge(rt: &Runtime, tried: Tried, stale: bool, bearer_error: Option<BearerError>) -> Response<Body> {
     let mut r = text(StatusCode::UNAUTHORIZED, "authentication required\n");
     let realm = &rt.cfg.server.realm;
     let mut order: Vec<Scheme> = rt.cfg.http.schemes.clone();
-    if let Some(pos) = order.iter().position(|s| scheme_word(*s) == tried) {
+    if let Some(pos) = order.iter().position(|s| Some(*s) == tried.scheme()) {
         let s = order.remove(pos);
         order.insert(0, s);
     }
@@ -236,7 +253,7 @@ fn challenge(rt: &Runtime, tried: &str, stale: bool, bearer_error: Option<&'stat
             Scheme::Basic => vec![format!("Basic realm=\"{realm}\", charset=\"UTF-8\"")],
             Scheme::Digest => rt.auth.digest().map(|d| d.challenges(stale)).unwrap_or_default(),
             Scheme::Bearer => vec![match bearer_error {
-                Some(e) => format!("Bearer realm=\"{realm}\", error=\"{e}\""),
+                Some(e) => format!("Bearer realm=\"{realm}\", error=\"{}\"", e.as_str()),
                 None => format!("Bearer realm=\"{realm}\""),
             }],
         };
@@ -249,76 +266,6 @@ fn challenge(rt: &Runtime, tried: &str, stale: bool, bearer_error: Option<&'stat
     r
 }
 
-fn scheme_word(s: Scheme) -> &'static str {
-    match s {
-        Scheme::Basic => "basic",
-        Scheme::Digest => "digest",
-        Scheme::Bearer => "bearer",
-    }
-}
-
-/// One structured audit line per decision. Never a secret.
-fn audit(t: &Target, user: &str, scheme: &str, outcome: &str, backend: &str) {
-    tracing::info!(
-        target: "wicket::audit",
-        front = "http",
-        user = %user.escape_debug(),
-        client = %t.client,
-        method = %t.method.escape_debug(),
-        // The path only: query strings can carry secrets.
-        path = %t.path().chars().take(256).collect::<String>().escape_debug(),
-        scheme,
-        outcome,
-        backend,
-        "auth"
-    );
-}
-
-async fn authenticate(app: &Arc<App>, rt: &Arc<Runtime>, presented: Presented, target: &Target) -> Answer {
-    let denied = Answer::Denied { stale: false, bearer_error: None };
-    let credential = match presented {
-        Presented::None | Presented::OtherScheme => return denied,
-        Presented::Malformed { scheme, why } => {
-            audit(target, "-", scheme.unwrap_or("malformed"), "malformed", "-");
-            tracing::debug!("malformed credentials: {why}");
-            app.metrics.decision("malformed", "malformed");
-            return Answer::Malformed { why, bearer: scheme == Some("bearer") };
-        }
-        Presented::Basic { user, password } if rt.offers(Scheme::Basic) => {
-            Credential::Password { user, secret: password }
-        }
-        Presented::Digest(response) if rt.offers(Scheme::Digest) => {
-            Credential::Digest { response, method: target.method.clone(), uri: target.uri.clone() }
-        }
-        Presented::Bearer(token) if rt.offers(Scheme::Bearer) => Credential::Bearer(token),
-        _ => return denied,
-    };
-    let bearer_error = (credential.scheme() == Scheme::Bearer).then_some("invalid_token");
-    let ctx = Context::http(real_client(rt, target), &target.method, target.path());
-    let outcome = rt.auth.verify(credential, &ctx).await;
-    outcome.event.log();
-    app.metrics.decision(outcome.event.scheme, outcome.event.outcome);
-    if !outcome.delay.is_zero() {
-        tokio::time::sleep(outcome.delay).await;
-    }
-    match outcome.decision {
-        Decision::Accepted(id) => Answer::Accepted(id),
-        Decision::Stale => Answer::Denied { stale: true, bearer_error: None },
-        Decision::Unavailable(_) => Answer::Unavailable,
-        Decision::Rejected(_) | Decision::Unknown | Decision::Throttled(_) => {
-            Answer::Denied { stale: false, bearer_error }
-        }
-    }
-}
-
-/// The client address to count failures under, unless the "client" is a trusted proxy
-/// itself (nginx sent no X-Real-IP / X-Forwarded-For): then every user behind it would share
-/// one key, and five wrong passwords from anyone would lock everyone out. Per-account
-/// throttling still applies.
-fn real_client(rt: &Runtime, t: &Target) -> Option<IpAddr> {
-    (!crate::net::any_contains(&rt.trusted, &t.client)).then_some(t.client)
-}
-
 #[cfg(test)]
-#[path = "handler_tests.rs"]
+#[path = "handler_tests/mod.rs"]
 mod tests;

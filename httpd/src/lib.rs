@@ -7,11 +7,11 @@
 //!
 //! Data flows: [`server`] accepts a connection under a cap with per-phase timeouts
 //! ([`conns`]), checks the `Host` rule for direct endpoints ([`host`]) and hands each
-//! request to [`handler::handle`], which works out the original target
-//! ([`target`]), applies the access rules ([`rules`]), parses the credentials
-//! ([`credentials`], [`digest`]) and asks `wicket-core` — throttle, credential cache,
-//! backend chain — on a blocking thread behind a semaphore, so argon2 never runs on the
-//! reactor. State lives in [`app::App`]; a SIGHUP builds a new [`app::Runtime`] and swaps it
+//! request to [`handler::handle`], which reads the original target from the proxy's
+//! headers ([`target`]) and the credentials ([`credentials`]), and asks `wicket-core`'s
+//! access decision (`wicket_core::access::decide`: the rules, then `Authenticator::verify`
+//! — throttle, credential cache, backend chain on the slow-work threads — then groups and
+//! scopes); the handler only renders the answer for its front. State lives in [`app::App`]; a SIGHUP builds a new [`app::Runtime`] and swaps it
 //! in whole.
 #![forbid(unsafe_code)]
 
@@ -23,12 +23,15 @@ pub mod fds;
 pub mod handler;
 pub mod host;
 pub mod metrics;
-pub mod net;
 pub mod notify;
-pub mod rules;
 pub mod server;
 pub mod socket;
 pub mod target;
+
+/// CIDR blocks, moved to `wicket-core` with the rules that use them.
+pub use wicket_core::access::net;
+/// `[[rule]]` matching, moved to `wicket-core`.
+pub use wicket_core::access::rules;
 
 #[cfg(test)]
 mod delay_tests;

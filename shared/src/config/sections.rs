@@ -34,6 +34,17 @@ pub enum Scheme {
     Bearer,
 }
 
+impl Scheme {
+    /// The word in audit lines and metrics: `basic`, `digest`, `bearer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Basic => "basic",
+            Self::Digest => "digest",
+            Self::Bearer => "bearer",
+        }
+    }
+}
+
 /// A Digest hash algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 pub enum DigestAlgorithm {

@@ -1,0 +1,279 @@
+//! The access decision: "may this request through?", for every front that guards a resource
+//! (nginx `auth_request`, forward-auth, and later FastCGI and Envoy), without HTTP types.
+//!
+//! A front reads the original request into a [`Target`], what the client presented into an
+//! [`Offered`], and what the resource requires into [`Requirements`] (the [`rules`] match
+//! plus the front's own `group`/`scope` asks), then calls [`decide`]. It runs, in order:
+//! the rule's verdict (`bypass`, `deny`, an unknown host), the credential through
+//! [`Authenticator::verify`], the group requirements, the scope requirements — and answers
+//! an [`Access`] with the audit events to write and the delay to wait. Each front renders
+//! the `Access` in its protocol; none reaches into the throttle, cache or store.
+
+pub mod net;
+pub mod rules;
+mod target;
+
+pub use rules::{Rule, RuleMatch, compile};
+pub use target::{Target, normalize_host, normalize_path};
+
+use crate::auth::Identity;
+use crate::config::{Policy, Scheme};
+use crate::verify::{AuditEvent, Authenticator, Context, Credential, Decision};
+use std::time::Duration;
+
+/// Which scheme the request's credentials used, as far as it can be told (for audit lines
+/// and to put the tried scheme's challenge first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tried {
+    /// No credentials.
+    Nothing,
+    /// One of ours, well-formed or not.
+    Scheme(Scheme),
+    /// A scheme Wicket does not speak.
+    Other,
+    /// Unusable, and not even the scheme is recognisable (e.g. two `Authorization` headers).
+    Malformed,
+}
+
+impl Tried {
+    /// The word in audit lines: `none`, `basic`, `digest`, `bearer`, `other`, `malformed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nothing => "none",
+            Self::Scheme(s) => s.as_str(),
+            Self::Other => "other",
+            Self::Malformed => "malformed",
+        }
+    }
+
+    /// The scheme, when it is one of ours.
+    pub fn scheme(self) -> Option<Scheme> {
+        match self {
+            Self::Scheme(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// What the client presented, as the front parsed it.
+#[derive(Debug)]
+pub enum Offered {
+    /// Nothing usable: no credentials, or a scheme not spoken or not offered.
+    Nothing,
+    /// Credentials that could not be parsed.
+    Malformed {
+        /// The scheme they claimed, if recognisable.
+        scheme: Option<Scheme>,
+        /// Why, for the log.
+        why: &'static str,
+    },
+    /// A credential to verify.
+    Credential(Credential),
+}
+
+/// What the resource asks of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirements {
+    /// What the `[[rule]]`s said about the target.
+    pub rule: RuleMatch,
+    /// Any-of groups the front asks for besides the rule's (`/auth?group=`); empty = none.
+    pub groups: Vec<String>,
+    /// Scopes a bearer token must all carry (`/auth?scope=`); password credentials are not
+    /// subject to them.
+    pub scopes: Vec<String>,
+}
+
+impl Requirements {
+    /// Only an identity: no rules, groups or scopes (`/whoami`).
+    pub fn identity() -> Self {
+        Self { rule: RuleMatch::Default, groups: Vec::new(), scopes: Vec::new() }
+    }
+}
+
+/// The RFC 6750 error a Bearer challenge carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BearerError {
+    /// The Bearer credentials were malformed.
+    InvalidRequest,
+    /// A token was presented and refused.
+    InvalidToken,
+    /// The token lacks a required scope.
+    InsufficientScope,
+}
+
+impl BearerError {
+    /// The RFC 6750 error code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+}
+
+/// Why a request is refused although (or before) its credentials were looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A `deny` rule matched.
+    DeniedByRule,
+    /// A host rule might apply and the host is unknown (see [`rules`]).
+    HostUnknown,
+    /// The user is in none of the required groups.
+    Group,
+    /// The token lacks a required scope.
+    Scope,
+}
+
+impl Refusal {
+    /// The outcome word in audit lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DeniedByRule => "denied_by_rule",
+            Self::HostUnknown => "host_unknown",
+            Self::Group => "forbidden_group",
+            Self::Scope => "insufficient_scope",
+        }
+    }
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// A `bypass` rule: through without looking at credentials, no identity.
+    Bypass,
+    /// Through, as this identity.
+    Allow(Identity),
+    /// Credentials needed (none, wrong, refused, throttled — the front does not say which).
+    Challenge {
+        /// Digest: the password was right but the nonce too old or used.
+        stale: bool,
+        /// What a Bearer challenge should say.
+        bearer_error: Option<BearerError>,
+        /// Set when the credentials were malformed, with why (a script-facing front may
+        /// answer 400 with it; a proxy front must not).
+        malformed: Option<&'static str>,
+    },
+    /// Refused whoever asks.
+    Forbidden {
+        /// Why.
+        reason: Refusal,
+        /// The first missing scope, for `WWW-Authenticate: … scope="…"`. Only ever an RFC
+        /// 6750 scope-token (printable ASCII without space, `"` or `\`), so it needs no
+        /// escaping; a required scope that is not one is refused without being named.
+        insufficient_scope: Option<String>,
+    },
+    /// A backend that could decide is down.
+    Unavailable,
+}
+
+/// [`decide`]'s result.
+#[derive(Debug)]
+pub struct Decided {
+    /// The answer to render.
+    pub access: Access,
+    /// How long to wait before answering (the throttle's delay after a failure).
+    pub delay: Duration,
+    /// Audit lines to write ([`AuditEvent::log`]), in order.
+    pub events: Vec<AuditEvent>,
+    /// The `(scheme, outcome)` to count in the decision metrics, when a credential was
+    /// looked at.
+    pub counted: Option<(&'static str, &'static str)>,
+}
+
+impl Decided {
+    fn now(access: Access) -> Self {
+        Self { access, delay: Duration::ZERO, events: Vec::new(), counted: None }
+    }
+}
+
+/// The access decision for `target`, with what the client `offered`, against `required`.
+pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, required: &Requirements) -> Decided {
+    let ctx = target.context();
+    let rule_groups = match &required.rule {
+        RuleMatch::Default => &[][..],
+        RuleMatch::Matched { policy: Policy::Bypass, .. } => return Decided::now(Access::Bypass),
+        RuleMatch::Matched { policy: Policy::Deny, .. } => return refused(&ctx, Refusal::DeniedByRule),
+        RuleMatch::HostUnknown { .. } => return refused(&ctx, Refusal::HostUnknown),
+        RuleMatch::Matched { policy: Policy::Authenticated, groups, .. } => &groups[..],
+    };
+    let credential = match offered {
+        Offered::Nothing => {
+            return Decided::now(Access::Challenge { stale: false, bearer_error: None, malformed: None });
+        }
+        Offered::Malformed { scheme, why } => {
+            tracing::debug!("malformed credentials: {why}");
+            let tried = scheme.map_or(Tried::Malformed, Tried::Scheme);
+            let bearer_error = (scheme == Some(Scheme::Bearer)).then_some(BearerError::InvalidRequest);
+            let mut d = Decided::now(Access::Challenge { stale: false, bearer_error, malformed: Some(why) });
+            d.events.push(event(&ctx, tried.as_str(), "-", "malformed", "-"));
+            d.counted = Some(("malformed", "malformed"));
+            return d;
+        }
+        Offered::Credential(c) => c,
+    };
+    let scheme = credential.scheme();
+    let refused_token = (scheme == Scheme::Bearer).then_some(BearerError::InvalidToken);
+    let outcome = auth.verify(credential, &ctx).await;
+    let mut d = Decided {
+        access: Access::Unavailable,
+        delay: outcome.delay,
+        counted: Some((outcome.event.scheme, outcome.event.outcome)),
+        events: vec![outcome.event],
+    };
+    d.access = match outcome.decision {
+        Decision::Accepted(id) => {
+            let in_groups = [rule_groups, &required.groups[..]]
+                .iter()
+                .all(|any_of| any_of.is_empty() || any_of.iter().any(|g| id.groups.contains(g)));
+            let missing = id.scopes.as_ref().and_then(|have| required.scopes.iter().find(|s| !have.contains(s)));
+            if !in_groups {
+                d.events.push(event(&ctx, scheme.as_str(), &id.name, Refusal::Group.as_str(), &id.backend));
+                Access::Forbidden { reason: Refusal::Group, insufficient_scope: None }
+            } else if let Some(missing) = missing {
+                d.events.push(event(&ctx, scheme.as_str(), &id.name, Refusal::Scope.as_str(), &id.backend));
+                let named = is_scope_token(missing).then(|| missing.clone());
+                Access::Forbidden { reason: Refusal::Scope, insufficient_scope: named }
+            } else {
+                Access::Allow(id)
+            }
+        }
+        Decision::Stale => Access::Challenge { stale: true, bearer_error: None, malformed: None },
+        Decision::Unavailable(_) => Access::Unavailable,
+        Decision::Rejected(_) | Decision::Unknown | Decision::Throttled(_) => {
+            Access::Challenge { stale: false, bearer_error: refused_token, malformed: None }
+        }
+    };
+    d
+}
+
+/// Refused before any credential is looked at.
+fn refused(ctx: &Context, reason: Refusal) -> Decided {
+    let mut d = Decided::now(Access::Forbidden { reason, insufficient_scope: None });
+    d.events.push(event(ctx, Tried::Nothing.as_str(), "-", reason.as_str(), "-"));
+    d
+}
+
+/// RFC 6750 §3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+pub fn is_scope_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
+fn event(ctx: &Context, scheme: &'static str, user: &str, outcome: &'static str, backend: &str) -> AuditEvent {
+    AuditEvent {
+        front: ctx.front.as_str(),
+        scheme,
+        user: user.to_string(),
+        outcome,
+        backend: backend.to_string(),
+        client: ctx.client,
+        peer_uid: ctx.peer_uid,
+        service: ctx.service.clone(),
+        method: ctx.method.clone(),
+        path: ctx.path.clone(),
+        quiet: false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

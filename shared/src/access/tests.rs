@@ -1,0 +1,122 @@
+//! The decision against a real store: what is refused before any credential is looked at,
+//! and the audit outcome each refusal is written under.
+
+use super::*;
+use crate::clock::{ManualClock, SharedClock};
+use crate::config::Config;
+use crate::local::PasswordPolicy;
+use crate::secret::Secret;
+use crate::store::{NewUser, Store};
+use crate::verify::Shared;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+const T0: i64 = 1_800_000_000;
+
+/// alice (password `pw-alice`, no groups) and her token with scope `read`.
+fn fixture(dir: &tempfile::TempDir) -> (Authenticator, Secret) {
+    let text = format!("[store]\npath = \"{}\"\n[throttle]\ndelays = [\"0s\"]\n", dir.path().join("w.db").display());
+    let cfg = Config::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let mut store = Store::open(&cfg.store.path, cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
+    let policy = PasswordPolicy::from_config(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let rec = policy.record("alice", &Secret::from("pw-alice")).unwrap_or_else(|e| panic!("{e}"));
+    let new = NewUser { name: "alice".into(), ..NewUser::default() };
+    store.add_user(&new, &cfg.users, Some(&rec), T0).unwrap_or_else(|e| panic!("{e}"));
+    let token = crate::token::generate();
+    let hash = crate::token::hash(token.expose());
+    store.add_token("alice", "ci", &hash, &["read".into()], None, T0).unwrap_or_else(|e| panic!("{e}"));
+    let clock: SharedClock = Arc::new(ManualClock::new(T0));
+    (Authenticator::build(&cfg, clock, None, Shared::new()).unwrap_or_else(|e| panic!("{e}")), token)
+}
+
+fn target() -> Target {
+    Target {
+        method: "GET".into(),
+        uri: "/admin/x?k=v".into(),
+        host: None,
+        client: IpAddr::from([203, 0, 113, 9]),
+        client_is_proxy: false,
+    }
+}
+
+fn alice() -> Offered {
+    Offered::Credential(Credential::Password { user: "alice".into(), secret: Secret::from("pw-alice") })
+}
+
+fn outcomes(d: &Decided) -> Vec<&'static str> {
+    d.events.iter().map(|e| e.outcome).collect()
+}
+
+#[tokio::test]
+async fn an_unknown_host_under_a_host_rule_is_refused_and_audited() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, _) = fixture(&dir);
+    let required = Requirements { rule: RuleMatch::HostUnknown { rule: 2 }, ..Requirements::identity() };
+    let d = decide(&auth, &target(), alice(), &required).await;
+    assert_eq!(d.access, Access::Forbidden { reason: Refusal::HostUnknown, insufficient_scope: None });
+    assert_eq!(outcomes(&d), vec!["host_unknown"]);
+    assert_eq!(d.events[0].path.as_deref(), Some("/admin/x"), "the path only, never the query");
+    assert_eq!(d.counted, None, "no credential was looked at");
+}
+
+#[tokio::test]
+async fn deny_and_bypass_rules_decide_before_credentials() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, _) = fixture(&dir);
+    let rule = |policy| Requirements {
+        rule: RuleMatch::Matched { rule: 1, policy, groups: Vec::new() },
+        ..Requirements::identity()
+    };
+    let d = decide(&auth, &target(), alice(), &rule(Policy::Deny)).await;
+    assert_eq!(
+        (d.access.clone(), outcomes(&d)),
+        (Access::Forbidden { reason: Refusal::DeniedByRule, insufficient_scope: None }, vec!["denied_by_rule"])
+    );
+    let d = decide(&auth, &target(), Offered::Nothing, &rule(Policy::Bypass)).await;
+    assert_eq!((d.access, d.events.len()), (Access::Bypass, 0));
+}
+
+#[tokio::test]
+async fn groups_are_checked_after_the_credential() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, _) = fixture(&dir);
+    let required = Requirements { groups: vec!["admins".into()], ..Requirements::identity() };
+    let d = decide(&auth, &target(), alice(), &required).await;
+    assert_eq!(d.access, Access::Forbidden { reason: Refusal::Group, insufficient_scope: None });
+    assert_eq!(outcomes(&d), vec!["accepted", "forbidden_group"]);
+    assert_eq!(d.counted, Some(("basic", "accepted")));
+    let d = decide(&auth, &target(), Offered::Malformed { scheme: Some(Scheme::Bearer), why: "x" }, &required).await;
+    assert_eq!(
+        d.access,
+        Access::Challenge { stale: false, bearer_error: Some(BearerError::InvalidRequest), malformed: Some("x") }
+    );
+    assert_eq!((outcomes(&d), d.events[0].scheme), (vec!["malformed"], "bearer"));
+}
+
+#[tokio::test]
+async fn a_missing_scope_is_named_only_when_it_is_a_scope_token() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, token) = fixture(&dir);
+    let bearer = || Offered::Credential(Credential::Bearer(Secret::new(token.expose().to_vec())));
+    let scopes =
+        |s: &[&str]| Requirements { scopes: s.iter().map(|s| s.to_string()).collect(), ..Requirements::identity() };
+    assert!(matches!(decide(&auth, &target(), bearer(), &scopes(&["read"])).await.access, Access::Allow(_)));
+    let d = decide(&auth, &target(), bearer(), &scopes(&["read", "write"])).await;
+    assert_eq!(d.access, Access::Forbidden { reason: Refusal::Scope, insufficient_scope: Some("write".into()) });
+    assert_eq!(outcomes(&d), vec!["accepted", "insufficient_scope"]);
+    // A scope no token can carry is refused, and not echoed into a quoted string.
+    for evil in ["a\",error=\"invalid_token", "a\\", "a b", "\u{1}"] {
+        let d = decide(&auth, &target(), bearer(), &scopes(&[evil])).await;
+        assert_eq!(d.access, Access::Forbidden { reason: Refusal::Scope, insufficient_scope: None }, "{evil:?}");
+    }
+}
+
+#[test]
+fn scope_tokens_exclude_quotes_backslashes_spaces_and_controls() {
+    for ok in ["read", "repo:write", "a!#[]~"] {
+        assert!(is_scope_token(ok), "{ok}");
+    }
+    for bad in ["", "a b", "a\"b", "a\\b", "a\u{1}", "\u{e9}", "a\tb"] {
+        assert!(!is_scope_token(bad), "{bad:?}");
+    }
+}
