@@ -1,5 +1,8 @@
 use super::*;
-use crate::config::UsersConfig;
+use crate::config::{DigestAlgorithm, UsersConfig};
+use crate::store::{AccountState, Ha1Entry, NewUser, PasswordRecord};
+
+type Store = SqliteStore;
 
 fn open_temp() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
