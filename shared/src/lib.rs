@@ -35,6 +35,8 @@ pub mod token;
 
 pub use error::{Error, Result};
 #[cfg(feature = "server")]
+pub mod accounts;
+#[cfg(feature = "server")]
 pub mod auth;
 #[cfg(feature = "server")]
 pub mod cache;

@@ -1,12 +1,16 @@
-//! The local backend: Wicket's own SQLite store, argon2id, tokens.
+//! The local backend: Wicket's own store (SQLite by default, any [`UserStore`]), argon2id,
+//! tokens, Digest HA1 values.
 
+use crate::accounts::Accounts;
 use crate::auth::{Backend, BackendAnswer, Identity, Rejection};
 use crate::clock::SharedClock;
+use crate::config::UsersConfig;
 use crate::config::{Config, DigestAlgorithm, Scheme};
+use crate::duration::sanitize;
 use crate::error::Result;
 use crate::password::{Hasher, PasswordCheck, digest_ha1, digest_userhash};
 use crate::secret::Secret;
-use crate::store::{AccountState, Ha1Entry, PasswordRecord, Store, User};
+use crate::store::{AccountState, Ha1Entry, PasswordRecord, SqliteStore, User, UserStore};
 use crate::token;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -34,11 +38,25 @@ impl PasswordPolicy {
         &self.hasher
     }
 
+    /// The realm HA1 values are made for (`[server] realm`).
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// The Digest algorithms HA1 values are made for; empty when Digest is not offered.
+    pub fn digest_algorithms(&self) -> &[DigestAlgorithm] {
+        &self.digest_algorithms
+    }
+
     /// Hashes a new password for `user` (refusing an empty one) with its Digest values.
     pub fn record(&self, user: &str, password: &Secret) -> Result<PasswordRecord> {
         let hash = self.hasher.hash(password)?;
-        let ha1 = self
-            .digest_algorithms
+        Ok(PasswordRecord { hash, ha1: self.ha1_entries(user, password, &self.digest_algorithms) })
+    }
+
+    /// The HA1 values of `password` for `user` in the configured realm.
+    fn ha1_entries(&self, user: &str, password: &Secret, algorithms: &[DigestAlgorithm]) -> Vec<Ha1Entry> {
+        algorithms
             .iter()
             .map(|&algorithm| Ha1Entry {
                 realm: self.realm.clone(),
@@ -46,45 +64,64 @@ impl PasswordPolicy {
                 ha1: digest_ha1(algorithm, user, &self.realm, password),
                 userhash: digest_userhash(algorithm, user, &self.realm),
             })
-            .collect();
-        Ok(PasswordRecord { hash, ha1 })
+            .collect()
     }
 }
 
+/// Opens one more connection to the store (the pool calls it when all are in use).
+pub type StoreOpener = dyn Fn() -> Result<Box<dyn UserStore>> + Send + Sync;
+
 /// `kind = "local"`.
-#[derive(Debug)]
+///
+/// Connections are pooled as `Box<dyn UserStore>`: the per-request reads (the generation
+/// counter, a bearer token) cost one mutex pop and push and one dynamic call around the
+/// query — nothing next to the query itself — and any store implementation fits.
 pub struct LocalBackend {
-    path: PathBuf,
-    busy_timeout: Duration,
+    open: Box<StoreOpener>,
     policy: Arc<PasswordPolicy>,
+    users: UsersConfig,
     clock: SharedClock,
-    pool: Mutex<Vec<Store>>,
+    pool: Mutex<Vec<Box<dyn UserStore>>>,
+}
+
+impl std::fmt::Debug for LocalBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pooled = self.pool.lock().map(|p| p.len()).unwrap_or(0);
+        f.debug_struct("LocalBackend").field("policy", &self.policy).field("pooled", &pooled).finish_non_exhaustive()
+    }
 }
 
 /// Connections kept open for reuse.
 const POOL_SIZE: usize = 8;
 
 impl LocalBackend {
-    /// A backend over the configured store. Opens (and migrates) it once to fail early.
+    /// A backend over the configured SQLite store. Opens (and migrates) it once to fail early.
     pub fn new(cfg: &Config, policy: Arc<PasswordPolicy>, clock: SharedClock) -> Result<Self> {
-        let store = Store::open(&cfg.store.path, cfg.store.busy_timeout)?;
-        Ok(Self {
-            path: cfg.store.path.clone(),
-            busy_timeout: cfg.store.busy_timeout,
-            policy,
-            clock,
-            pool: Mutex::new(vec![store]),
-        })
+        let (path, busy_timeout): (PathBuf, Duration) = (cfg.store.path.clone(), cfg.store.busy_timeout);
+        let open = move || -> Result<Box<dyn UserStore>> { Ok(Box::new(SqliteStore::open(&path, busy_timeout)?)) };
+        Self::with_opener(Box::new(open), cfg.users.clone(), policy, clock)
+    }
+
+    /// A backend over any store: `open` makes a connection (called once now, to fail early,
+    /// and again whenever the pool is empty).
+    pub fn with_opener(
+        open: Box<StoreOpener>,
+        users: UsersConfig,
+        policy: Arc<PasswordPolicy>,
+        clock: SharedClock,
+    ) -> Result<Self> {
+        let first = open()?;
+        Ok(Self { open, policy, users, clock, pool: Mutex::new(vec![first]) })
     }
 
     /// Runs `f` with a pooled connection.
-    pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut dyn UserStore) -> Result<T>) -> Result<T> {
         let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut store = match pooled {
             Some(s) => s,
-            None => Store::open(&self.path, self.busy_timeout)?,
+            None => (self.open)()?,
         };
-        let out = f(&mut store);
+        let out = f(store.as_mut());
         let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
         if pool.len() < POOL_SIZE {
             pool.push(store);
@@ -95,6 +132,55 @@ impl LocalBackend {
     /// The password policy.
     pub fn policy(&self) -> &PasswordPolicy {
         &self.policy
+    }
+
+    /// Runs `f` with the accounts service over a pooled connection (writes: password
+    /// changes from the local socket).
+    pub fn with_accounts<T>(&self, f: impl FnOnce(&mut Accounts<'_>) -> Result<T>) -> Result<T> {
+        self.with_store(|s| f(&mut Accounts::new(s, &self.policy, &self.users)))
+    }
+
+    /// How many users with a password cannot use Digest in the configured realm (no HA1 for
+    /// it, e.g. set under another realm or imported); `None` when Digest is not offered.
+    pub fn users_without_digest(&self) -> Result<Option<u64>> {
+        let algorithms = self.policy.digest_algorithms();
+        if algorithms.is_empty() {
+            return Ok(None);
+        }
+        self.with_store(|s| s.users_without_ha1(self.policy.realm(), algorithms)).map(Some)
+    }
+
+    /// Logs, at start, how many users cannot use Digest in the configured realm.
+    pub fn log_digest_coverage(&self) {
+        let realm = self.policy.realm();
+        match self.users_without_digest() {
+            Ok(None | Some(0)) => {}
+            Ok(Some(n)) => tracing::warn!(
+                "{n} local user(s) cannot use Digest in realm \"{}\": their password was set under another \
+                 realm or imported; it works after one Basic login or `wicket --config <this file> user passwd`",
+                sanitize(realm)
+            ),
+            Err(e) => tracing::warn!("cannot count the users without Digest values: {e}"),
+        }
+    }
+
+    /// Best effort, after `password` verified against `stored`: adds the HA1 values the
+    /// configured realm and algorithms lack (a password set under another realm, or
+    /// imported), so Digest works from now on. Only while `stored` is still the hash.
+    fn refresh_digest(&self, name: &str, stored: &str, password: &Secret) {
+        let wanted = self.policy.digest_algorithms();
+        if wanted.is_empty() {
+            return;
+        }
+        let realm = self.policy.realm();
+        let _ = self.with_store(|s| {
+            let have = s.ha1_algorithms(name, realm, wanted)?;
+            let missing: Vec<DigestAlgorithm> = wanted.iter().copied().filter(|a| !have.contains(a)).collect();
+            if missing.is_empty() {
+                return Ok(false);
+            }
+            s.refresh_ha1(name, stored, &self.policy.ha1_entries(name, password, &missing))
+        });
     }
 
     /// Checks a bearer token: shape and checksum first (no database work for garbage),
@@ -156,7 +242,7 @@ impl LocalBackend {
         self.with_store(|s| s.user_by_userhash(userhash, &realm, algorithm))
     }
 
-    /// The store's change counter (see [`Store::generation`]).
+    /// The store's change counter (see [`UserStore::generation`]).
     pub fn generation(&self) -> Result<i64> {
         self.with_store(|s| s.generation())
     }
@@ -231,10 +317,13 @@ impl Backend for LocalBackend {
             return BackendAnswer::Rejected(r);
         }
         if rehash {
-            // Best effort: a failed upgrade leaves the old, still valid hash in place.
+            // Best effort: a failed upgrade leaves the old, still valid hash in place. The new
+            // record carries the HA1 values for the configured realm.
             if let Ok(record) = self.policy.record(&u.name, password) {
                 let _ = self.with_store(|s| s.upgrade_password(&u.name, stored, &record));
             }
+        } else {
+            self.refresh_digest(&u.name, stored, password);
         }
         BackendAnswer::Accepted(identity(&u))
     }
@@ -304,4 +393,48 @@ fn posix_user(u: &User) -> PosixUser {
 
 fn private_group(u: &User) -> PosixGroup {
     PosixGroup { name: u.name.clone(), gid: u.gid, members: Vec::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::store::NewUser;
+
+    fn config(dir: &std::path::Path, realm: &str) -> Config {
+        let text = format!("[store]\npath = \"{}\"\n[server]\nrealm = \"{realm}\"\n", dir.join("w.db").display());
+        Config::parse(&text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn backend(cfg: &Config) -> LocalBackend {
+        let policy = Arc::new(PasswordPolicy::from_config(cfg).unwrap_or_else(|e| panic!("{e}")));
+        LocalBackend::new(cfg, policy, Arc::new(ManualClock::new(1_800_000_000))).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Issue 9 #8: a password set under another realm (the CLI without `--config`) gives no
+    /// Digest in wicketd's realm; one successful password login adds the missing HA1.
+    #[test]
+    fn a_password_login_adds_the_ha1_of_the_configured_realm() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let elsewhere = backend(&config(dir.path(), "wicket"));
+        elsewhere
+            .with_accounts(|a| {
+                a.add_user(&NewUser { name: "alice".into(), ..NewUser::default() }, Some(&"pw".into()), 1)
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let here = backend(&config(dir.path(), "x"));
+        let ha1 = || here.digest_ha1("alice", false, DigestAlgorithm::Sha256).ok().flatten().map(|(n, _)| n);
+        assert_eq!(ha1(), None);
+        assert_eq!(here.users_without_digest().ok(), Some(Some(1)));
+        assert!(matches!(here.verify_password("alice", &"wrong".into()), BackendAnswer::Rejected(_)));
+        assert_eq!(ha1(), None, "a failed login must not store anything");
+        assert!(matches!(here.verify_password("alice", &"pw".into()), BackendAnswer::Accepted(_)));
+        assert_eq!(ha1().as_deref(), Some("alice"));
+        let expected = digest_ha1(DigestAlgorithm::Sha256, "alice", "x", &"pw".into());
+        let stored = here.digest_ha1("alice", false, DigestAlgorithm::Sha256).ok().flatten().map(|(_, h)| h);
+        assert_eq!(stored.map(|h| h.expose().to_vec()), Some(expected.into_bytes()));
+        assert_eq!(here.users_without_digest().ok(), Some(Some(0)));
+        // The old realm's values stay: the password is the same.
+        assert_eq!(elsewhere.users_without_digest().ok(), Some(Some(0)));
+    }
 }
