@@ -1,72 +1,24 @@
 //! The local backend: Wicket's own store (SQLite by default, any [`UserStore`]), argon2id,
 //! tokens, Digest HA1 values.
 
+mod directory;
+mod policy;
+
+pub use policy::PasswordPolicy;
+
 use crate::accounts::Accounts;
 use crate::auth::{Backend, BackendAnswer, Identity, Rejection};
 use crate::clock::SharedClock;
-use crate::config::UsersConfig;
-use crate::config::{Config, DigestAlgorithm, Scheme};
+use crate::config::{Config, DigestAlgorithm, UsersConfig};
 use crate::duration::sanitize;
 use crate::error::Result;
-use crate::password::{Hasher, PasswordCheck, digest_ha1, digest_userhash};
+use crate::password::PasswordCheck;
 use crate::secret::Secret;
-use crate::store::{AccountState, Ha1Entry, PasswordRecord, SqliteStore, User, UserStore};
+use crate::store::{AccountState, SqliteStore, User, UserStore};
 use crate::token;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// How passwords are turned into what the store keeps: the argon2id hash and, when Digest
-/// is offered, HA1 values for the realm and each configured algorithm.
-#[derive(Debug)]
-pub struct PasswordPolicy {
-    hasher: Hasher,
-    realm: String,
-    digest_algorithms: Vec<DigestAlgorithm>,
-}
-
-impl PasswordPolicy {
-    /// From the config's `[passwords]`, `server.realm` and `[http]`.
-    pub fn from_config(cfg: &Config) -> Result<Self> {
-        let digest_algorithms =
-            if cfg.http.schemes.contains(&Scheme::Digest) { cfg.http.digest_algorithms.clone() } else { Vec::new() };
-        Ok(Self { hasher: Hasher::new(&cfg.passwords)?, realm: cfg.server.realm.clone(), digest_algorithms })
-    }
-
-    /// The hasher.
-    pub fn hasher(&self) -> &Hasher {
-        &self.hasher
-    }
-
-    /// The realm HA1 values are made for (`[server] realm`).
-    pub fn realm(&self) -> &str {
-        &self.realm
-    }
-
-    /// The Digest algorithms HA1 values are made for; empty when Digest is not offered.
-    pub fn digest_algorithms(&self) -> &[DigestAlgorithm] {
-        &self.digest_algorithms
-    }
-
-    /// Hashes a new password for `user` (refusing an empty one) with its Digest values.
-    pub fn record(&self, user: &str, password: &Secret) -> Result<PasswordRecord> {
-        let hash = self.hasher.hash(password)?;
-        Ok(PasswordRecord { hash, ha1: self.ha1_entries(user, password, &self.digest_algorithms) })
-    }
-
-    /// The HA1 values of `password` for `user` in the configured realm.
-    fn ha1_entries(&self, user: &str, password: &Secret, algorithms: &[DigestAlgorithm]) -> Vec<Ha1Entry> {
-        algorithms
-            .iter()
-            .map(|&algorithm| Ha1Entry {
-                realm: self.realm.clone(),
-                algorithm,
-                ha1: digest_ha1(algorithm, user, &self.realm, password),
-                userhash: digest_userhash(algorithm, user, &self.realm),
-            })
-            .collect()
-    }
-}
 
 /// Opens one more connection to the store (the pool calls it when all are in use).
 pub type StoreOpener = dyn Fn() -> Result<Box<dyn UserStore>> + Send + Sync;
@@ -228,7 +180,7 @@ impl LocalBackend {
         by_userhash: bool,
         algorithm: DigestAlgorithm,
     ) -> Result<Option<(String, Secret)>> {
-        let realm = self.policy.realm.clone();
+        let realm = self.policy.realm().to_string();
         self.with_store(|s| {
             let name = if by_userhash { s.user_by_userhash(who, &realm, algorithm)? } else { Some(who.to_string()) };
             let Some(name) = name else { return Ok(None) };
@@ -238,7 +190,7 @@ impl LocalBackend {
 
     /// The user a Digest `userhash` names in the configured realm, if any.
     pub fn user_by_userhash(&self, userhash: &str, algorithm: DigestAlgorithm) -> Result<Option<String>> {
-        let realm = self.policy.realm.clone();
+        let realm = self.policy.realm().to_string();
         self.with_store(|s| s.user_by_userhash(userhash, &realm, algorithm))
     }
 
@@ -329,76 +281,11 @@ impl Backend for LocalBackend {
     }
 }
 
-impl crate::directory::Directory for LocalBackend {
-    fn user_by_name(&self, name: &str) -> Lookup<PosixUser> {
-        self.with_store(|s| s.get_user(name)).map(|u| u.map(|u| posix_user(&u))).map_err(unavailable)
-    }
-
-    fn user_by_uid(&self, uid: u32) -> Lookup<PosixUser> {
-        self.with_store(|s| s.get_user_by_uid(uid)).map(|u| u.map(|u| posix_user(&u))).map_err(unavailable)
-    }
-
-    fn group_by_name(&self, name: &str) -> Lookup<PosixGroup> {
-        self.with_store(|s| {
-            if let Some(g) = s.get_group(name)? {
-                return Ok(Some(PosixGroup { name: g.name, gid: g.gid, members: g.members }));
-            }
-            // A user's private group, when it has the user's number and no real group does.
-            Ok(s.get_user(name)?.filter(|u| u.gid == u.uid).map(|u| private_group(&u)))
-        })
-        .map_err(unavailable)
-    }
-
-    fn group_by_gid(&self, gid: u32) -> Lookup<PosixGroup> {
-        self.with_store(|s| {
-            if let Some(g) = s.get_group_by_gid(gid)? {
-                return Ok(Some(PosixGroup { name: g.name, gid: g.gid, members: g.members }));
-            }
-            Ok(s.get_user_by_uid(gid)?.filter(|u| u.gid == u.uid).map(|u| private_group(&u)))
-        })
-        .map_err(unavailable)
-    }
-
-    fn groups_of(&self, user: &str) -> std::result::Result<Vec<PosixGroup>, Unavailable> {
-        self.with_store(|s| {
-            let Some(u) = s.get_user(user)? else { return Ok(Vec::new()) };
-            let mut out = Vec::new();
-            for name in &u.groups {
-                if let Some(g) = s.get_group(name)? {
-                    out.push(PosixGroup { name: g.name, gid: g.gid, members: g.members });
-                }
-            }
-            Ok(out)
-        })
-        .map_err(unavailable)
-    }
-}
-
-use crate::directory::{Lookup, PosixGroup, PosixUser, Unavailable};
-
-fn unavailable(e: crate::Error) -> Unavailable {
-    Unavailable(e.to_string())
-}
-
-fn posix_user(u: &User) -> PosixUser {
-    PosixUser {
-        name: u.name.clone(),
-        uid: u.uid,
-        gid: u.gid,
-        gecos: u.display_name.clone().unwrap_or_default(),
-        home: u.home.clone(),
-        shell: u.shell.clone(),
-    }
-}
-
-fn private_group(u: &User) -> PosixGroup {
-    PosixGroup { name: u.name.clone(), gid: u.gid, members: Vec::new() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
+    use crate::password::digest_ha1;
     use crate::store::NewUser;
 
     fn config(dir: &std::path::Path, realm: &str) -> Config {
