@@ -1,5 +1,6 @@
 //! The `wicket` admin CLI, as a new user would try it.
 
+use crate::support::servers::{Wicketd, curl};
 use crate::support::{Env, bin, have, run, stderr};
 use rusqlite::OptionalExtension;
 use std::os::unix::fs::PermissionsExt;
@@ -402,4 +403,17 @@ fn disable_and_enable_a_user() {
     let out = env.wicket(&["user", "disable", "nobody"], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no such user"), "{}", stderr(&out));
+}
+
+/// Issue 9 #8 end to end: a user added with `wicket --db` (default realm) while wicketd runs
+/// `realm = "x"`: wicketd says so at start, Digest fails, one Basic login fixes it.
+#[test]
+fn a_user_added_under_another_realm_gets_digest_after_one_basic_login() {
+    let env = Env::new();
+    env.add_user("alice", "pw-alice");
+    let w = Wicketd::start_full(&env, "realm = \"x\"\n", "", &[]);
+    assert!(w.log().contains("1 local user(s) cannot use Digest in realm \"x\""), "{}", w.log());
+    assert_eq!(curl(&["--digest", "-u", "alice:pw-alice", &w.url("/whoami")]).status, 401);
+    assert_eq!(curl(&["--basic", "-u", "alice:pw-alice", &w.url("/whoami")]).status, 200);
+    assert_eq!(curl(&["--digest", "-u", "alice:pw-alice", &w.url("/whoami?again=1")]).status, 200);
 }

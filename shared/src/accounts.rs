@@ -4,7 +4,7 @@
 //! create users, set passwords and issue tokens. Each recipe — validate the input, hash the
 //! password with the configured [`PasswordPolicy`] (argon2id plus the Digest HA1 values for
 //! the configured realm), then store it in one transaction — lives here, so no caller
-//! hand-assembles a [`PasswordRecord`] or forgets a check.
+//! hand-assembles a [`PasswordRecord`](crate::store::PasswordRecord) or forgets a check.
 //!
 //! Proving the old password before a change is *not* done here: that is a verification, and
 //! goes through [`crate::verify::Authenticator::verify`] so it meets the throttle like any

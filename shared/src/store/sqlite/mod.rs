@@ -1,7 +1,7 @@
 //! The SQLite store, the embedded default: one [`SqliteStore`] is one connection.
 //!
 //! The file is created 0600 (SQLite gives its `-wal` and `-shm` files the same mode), opened
-//! in WAL mode with a busy timeout, and migrated in order ([`schema`]). Every public mutating
+//! in WAL mode with a busy timeout, and migrated in order (`schema.rs`). Every public mutating
 //! method is one `BEGIN IMMEDIATE` transaction: it either commits whole or leaves the file
 //! untouched. All SQL is parameterized. Triggers bump the generation counter (see the
 //! migration), so no write path can forget it. The methods are inherent (callers that hold
