@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use wicket_core::accounts::{
-    Accounts, DigestReadiness, validate_id, validate_new_user, validate_scope, validate_token_name,
+    Accounts, DigestReadiness, digest_readiness, validate_id, validate_new_user, validate_scope, validate_token_name,
 };
 use wicket_core::clock::{SharedClock, SystemClock};
 use wicket_core::config::{Config, DEFAULT_CONFIG_PATH};
@@ -154,13 +154,13 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
             ok()
         }
         UserCmd::Show { name, json } => {
-            let mut store = ctx.existing_store()?;
+            let store = ctx.existing_store()?;
             let u = store.get_user(&name)?.ok_or_else(|| anyhow!("no such user `{}`", sanitize(&name)))?;
             if json.json {
                 return print_json(&UserView::new(&u));
             }
             let policy = ctx.policy()?;
-            let digest = Accounts::new(&mut store, &policy, &ctx.cfg.users).digest_readiness(&u)?;
+            let digest = digest_readiness(&store, &policy, &u)?;
             print_user(&u, ctx.now());
             println!("digest:     {}", digest_line(&digest));
             ok()

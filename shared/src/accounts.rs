@@ -107,16 +107,7 @@ impl<'a> Accounts<'a> {
 
     /// Whether `user` can use Digest in the configured realm.
     pub fn digest_readiness(&self, user: &User) -> Result<DigestReadiness> {
-        let wanted = self.policy.digest_algorithms();
-        if wanted.is_empty() {
-            return Ok(DigestReadiness::NotOffered);
-        }
-        if user.password_hash.is_none() {
-            return Ok(DigestReadiness::NoPassword);
-        }
-        let have = self.store.ha1_algorithms(&user.name, self.policy.realm(), wanted)?;
-        let missing = wanted.iter().copied().filter(|a| !have.contains(a)).collect();
-        Ok(DigestReadiness::Ready { realm: self.policy.realm().to_string(), have, missing })
+        digest_readiness(&*self.store, self.policy, user)
     }
 
     /// Creates a group with a fixed (validated) or allocated gid.
@@ -164,6 +155,20 @@ impl<'a> Accounts<'a> {
     pub fn revoke_token(&mut self, owner: &str, name: &str, now: i64) -> Result<()> {
         self.store.revoke_token(owner, name, now)
     }
+}
+
+/// Whether `user` can use Digest in the policy's realm (a read: no [`Accounts`] needed).
+pub fn digest_readiness(store: &dyn UserStore, policy: &PasswordPolicy, user: &User) -> Result<DigestReadiness> {
+    let wanted = policy.digest_algorithms();
+    if wanted.is_empty() {
+        return Ok(DigestReadiness::NotOffered);
+    }
+    if user.password_hash.is_none() {
+        return Ok(DigestReadiness::NoPassword);
+    }
+    let have = store.ha1_algorithms(&user.name, policy.realm(), wanted)?;
+    let missing = wanted.iter().copied().filter(|a| !have.contains(a)).collect();
+    Ok(DigestReadiness::Ready { realm: policy.realm().to_string(), have, missing })
 }
 
 /// Name, fixed ids and text fields of a new user.
