@@ -1,5 +1,6 @@
 //! The `wicket` admin CLI, as a new user would try it.
 
+use crate::support::servers::{Wicketd, curl};
 use crate::support::{Env, bin, have, run, stderr};
 use rusqlite::OptionalExtension;
 use std::os::unix::fs::PermissionsExt;
@@ -348,4 +349,71 @@ fn parallel_adds_do_not_corrupt_the_store() {
     let store =
         wicket_core::store::Store::open(&env.db, std::time::Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.integrity_check().ok().as_deref(), Some("ok"));
+}
+
+/// Issue 9 #8: `user show` says whether Digest works in the configured realm; `--db` alone
+/// uses the default realm, `--config` with `--db` the config's; a password login through
+/// the configured realm adds the missing values.
+#[test]
+fn show_says_whether_digest_works_in_the_configured_realm() {
+    let env = Env::new();
+    env.add_user("alice", "pw");
+    let digest = |extra: &[&str]| -> String {
+        let mut args = extra.to_vec();
+        args.extend_from_slice(&["user", "show", "alice"]);
+        let out = env.ok(&args, "");
+        out.lines().find(|l| l.starts_with("digest:")).unwrap_or_default().to_string()
+    };
+    assert_eq!(digest(&[]), "digest:     yes (realm \"wicket\", SHA-256)");
+    let x = env.dir.path().join("x.toml");
+    std::fs::write(&x, "[server]\nrealm = \"x\"\n").unwrap_or_else(|e| panic!("{e}"));
+    let x = x.to_str().unwrap_or_default();
+    assert_eq!(
+        digest(&["--config", x]),
+        "digest:     no (realm \"x\") — set the password again or log in once with Basic"
+    );
+    // A wrong password changes nothing; the right one (a Basic-style login) fills the gap.
+    assert!(!env.wicket(&["--config", x, "check", "alice", "--password-stdin"], "wrong\n").status.success());
+    assert!(digest(&["--config", x]).starts_with("digest:     no "));
+    assert!(env.wicket(&["--config", x, "check", "alice", "--password-stdin"], "pw\n").status.success());
+    assert_eq!(digest(&["--config", x]), "digest:     yes (realm \"x\", SHA-256)");
+    // With both, a new password gets the config's realm at once.
+    env.ok(&["--config", x, "user", "add", "bob", "--password-stdin"], "pw\n");
+    let out = env.ok(&["--config", x, "user", "show", "bob"], "");
+    assert!(out.contains("digest:     yes (realm \"x\", SHA-256)"), "{out}");
+    env.ok(&["user", "add", "carol", "--no-password"], "");
+    assert!(env.ok(&["user", "show", "carol"], "").contains("digest:     no (no password set)"));
+}
+
+/// Issue 9 #10: the documented `disabled` state can be set and cleared.
+#[test]
+fn disable_and_enable_a_user() {
+    let env = Env::new();
+    env.add_user("alice", "pw");
+    let out = env.wicket(&["user", "disable", "alice"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out).trim(), "disabled alice");
+    assert!(!env.check("alice", "pw"));
+    assert!(env.ok(&["user", "show", "alice"], "").contains("state:      disabled"));
+    let out = env.wicket(&["check", "alice", "--password-stdin"], "pw\n");
+    assert!(stderr(&out).contains("disabled"), "{}", stderr(&out));
+    env.ok(&["user", "enable", "alice"], "");
+    assert!(env.check("alice", "pw"));
+    assert!(env.ok(&["user", "show", "alice"], "").contains("state:      active"));
+    let out = env.wicket(&["user", "disable", "nobody"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no such user"), "{}", stderr(&out));
+}
+
+/// Issue 9 #8 end to end: a user added with `wicket --db` (default realm) while wicketd runs
+/// `realm = "x"`: wicketd says so at start, Digest fails, one Basic login fixes it.
+#[test]
+fn a_user_added_under_another_realm_gets_digest_after_one_basic_login() {
+    let env = Env::new();
+    env.add_user("alice", "pw-alice");
+    let w = Wicketd::start_full(&env, "realm = \"x\"\n", "", &[]);
+    assert!(w.log().contains("1 local user(s) cannot use Digest in realm \"x\""), "{}", w.log());
+    assert_eq!(curl(&["--digest", "-u", "alice:pw-alice", &w.url("/whoami")]).status, 401);
+    assert_eq!(curl(&["--basic", "-u", "alice:pw-alice", &w.url("/whoami")]).status, 200);
+    assert_eq!(curl(&["--digest", "-u", "alice:pw-alice", &w.url("/whoami?again=1")]).status, 200);
 }

@@ -7,13 +7,15 @@ use serde::Serialize;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use wicket_core::accounts::{
+    Accounts, DigestReadiness, digest_readiness, validate_id, validate_new_user, validate_scope, validate_token_name,
+};
 use wicket_core::clock::{SharedClock, SystemClock};
 use wicket_core::config::{Config, DEFAULT_CONFIG_PATH};
 use wicket_core::duration::{format_unix, parse_date, parse_duration, sanitize};
 use wicket_core::local::PasswordPolicy;
 use wicket_core::names::validate_name;
 use wicket_core::store::{AccountState, NewUser, Store, TokenInfo, User};
-use wicket_core::token;
 use wicket_core::verify::pool::SlowPool;
 use wicket_core::verify::{Authenticator, Context, Credential, Decision, Shared};
 
@@ -54,6 +56,14 @@ impl Ctx {
 
     pub fn policy(&self) -> Result<PasswordPolicy> {
         Ok(PasswordPolicy::from_config(&self.cfg)?)
+    }
+
+    /// Runs `f` with the accounts service over the store (created if needed): every write
+    /// goes through it, with the configured password policy and realm.
+    fn write<T>(&self, f: impl FnOnce(&mut Accounts<'_>) -> Result<T>) -> Result<T> {
+        let mut store = self.store()?;
+        let policy = self.policy()?;
+        f(&mut Accounts::new(&mut store, &policy, &self.cfg.users))
     }
 
     pub fn now(&self) -> i64 {
@@ -99,63 +109,44 @@ fn print_json<T: Serialize>(v: &T) -> CmdResult {
 fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
     match cmd {
         UserCmd::Add { name, pw, no_password, uid, gid, display_name, email, home, shell, expires } => {
-            validate_name(&name)?;
-            for (what, id) in [("uid", uid), ("gid", gid)] {
-                if id.is_some_and(|n| !(1000..=i32::MAX as u32).contains(&n)) {
-                    bail!("{what} must be between 1000 and {} (ids below 1000 belong to the system)", i32::MAX);
-                }
-            }
-            let expires_at = expires.as_deref().map(|w| ctx.when(w)).transpose()?;
-            for (what, v) in [("full name", &display_name), ("email", &email), ("home", &home), ("shell", &shell)] {
-                if v.as_deref().is_some_and(|s| s.chars().any(|c| c.is_control() || c == ':')) {
-                    bail!("{what} must not contain ':' or control characters");
-                }
-            }
-            let mut store = ctx.store()?;
-            // Refuse a duplicate before asking for a password.
-            if store.user_exists(&name)? {
-                bail!("user `{name}` already exists");
-            }
-            let record = if no_password {
-                None
-            } else {
-                let pw = prompt::new_password(Source::from_flag(pw.password_stdin), &name)?;
-                Some(ctx.policy()?.record(&name, &pw)?)
-            };
-            let new = NewUser { name, uid, gid, display_name, email, home, shell, expires_at };
-            let u = store.add_user(&new, &ctx.cfg.users, record.as_ref(), ctx.now())?;
+            let mut new = NewUser { name, uid, gid, display_name, email, home, shell, expires_at: None };
+            // Everything that can be refused is refused before the store is opened.
+            validate_new_user(&new)?;
+            new.expires_at = expires.as_deref().map(|w| ctx.when(w)).transpose()?;
+            let u = ctx.write(|acc| {
+                // Refuse a duplicate before asking for a password.
+                acc.check_new_user(&new)?;
+                let pw = if no_password {
+                    None
+                } else {
+                    Some(prompt::new_password(Source::from_flag(pw.password_stdin), &new.name)?)
+                };
+                Ok(acc.add_user(&new, pw.as_ref(), ctx.now())?)
+            })?;
             eprintln!("added user {} (uid {}, gid {})", u.name, u.uid, u.gid);
             ok()
         }
         UserCmd::Passwd { name, pw } => {
-            let mut store = ctx.store()?;
-            if !store.user_exists(&name)? {
-                bail!("no such user `{}`", sanitize(&name));
-            }
-            let pw = prompt::new_password(Source::from_flag(pw.password_stdin), &name)?;
-            let record = ctx.policy()?.record(&name, &pw)?;
-            store.set_password(&name, &record, ctx.now())?;
+            ctx.write(|acc| {
+                acc.require_user(&name)?;
+                let pw = prompt::new_password(Source::from_flag(pw.password_stdin), &name)?;
+                Ok(acc.set_password(&name, &pw, ctx.now())?)
+            })?;
             eprintln!("password of {name} changed");
             ok()
         }
         UserCmd::Del { name } => {
-            ctx.store()?.delete_user(&name)?;
+            ctx.write(|acc| Ok(acc.delete_user(&name)?))?;
             eprintln!("deleted user {name}");
             ok()
         }
-        UserCmd::Lock { name } => {
-            ctx.store()?.set_state(&name, AccountState::Locked, ctx.now())?;
-            eprintln!("locked {name}");
-            ok()
-        }
-        UserCmd::Unlock { name } => {
-            ctx.store()?.set_state(&name, AccountState::Active, ctx.now())?;
-            eprintln!("unlocked {name}");
-            ok()
-        }
+        UserCmd::Lock { name } => set_state(ctx, &name, AccountState::Locked, "locked"),
+        UserCmd::Unlock { name } => set_state(ctx, &name, AccountState::Active, "unlocked"),
+        UserCmd::Disable { name } => set_state(ctx, &name, AccountState::Disabled, "disabled"),
+        UserCmd::Enable { name } => set_state(ctx, &name, AccountState::Active, "enabled"),
         UserCmd::Expire { name, when } => {
             let at = if when == "never" { None } else { Some(ctx.when(&when)?) };
-            ctx.store()?.set_expiry(&name, at, ctx.now())?;
+            ctx.write(|acc| Ok(acc.set_expiry(&name, at, ctx.now())?))?;
             match at {
                 Some(t) => eprintln!("{name} expires {}", format_unix(t)),
                 None => eprintln!("{name} never expires"),
@@ -168,7 +159,10 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
             if json.json {
                 return print_json(&UserView::new(&u));
             }
+            let policy = ctx.policy()?;
+            let digest = digest_readiness(&store, &policy, &u)?;
             print_user(&u, ctx.now());
+            println!("digest:     {}", digest_line(&digest));
             ok()
         }
         UserCmd::List { json } => {
@@ -206,6 +200,32 @@ impl<'a> UserView<'a> {
     }
 }
 
+fn set_state(ctx: &Ctx, name: &str, state: AccountState, done: &str) -> CmdResult {
+    ctx.write(|acc| Ok(acc.set_state(name, state, ctx.now())?))?;
+    eprintln!("{done} {name}");
+    ok()
+}
+
+/// Whether Digest works for the user in the configured realm, and what to do if not.
+fn digest_line(d: &DigestReadiness) -> String {
+    const FIX: &str = "set the password again or log in once with Basic";
+    let names =
+        |algs: &[wicket_core::config::DigestAlgorithm]| algs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
+    match d {
+        DigestReadiness::NotOffered => "not offered (see [http] schemes)".into(),
+        DigestReadiness::NoPassword => "no (no password set)".into(),
+        DigestReadiness::Ready { realm, have, missing } if missing.is_empty() => {
+            format!("yes (realm \"{}\", {})", sanitize(realm), names(have))
+        }
+        DigestReadiness::Ready { realm, have, .. } if have.is_empty() => {
+            format!("no (realm \"{}\") — {FIX}", sanitize(realm))
+        }
+        DigestReadiness::Ready { realm, have, missing } => {
+            format!("partly (realm \"{}\", {}; not {}) — {FIX}", sanitize(realm), names(have), names(missing))
+        }
+    }
+}
+
 fn state_word(u: &User, now: i64) -> &'static str {
     if u.state == AccountState::Active && u.is_expired(now) { "expired" } else { u.state.as_str() }
 }
@@ -231,14 +251,12 @@ fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
     match cmd {
         GroupCmd::Add { name, gid } => {
             validate_name(&name)?;
-            if gid.is_some_and(|n| !(1000..=i32::MAX as u32).contains(&n)) {
-                bail!("gid must be between 1000 and {} (ids below 1000 belong to the system)", i32::MAX);
-            }
-            let g = ctx.store()?.add_group(&name, gid, &ctx.cfg.users, ctx.now())?;
+            validate_id("gid", gid)?;
+            let g = ctx.write(|acc| Ok(acc.add_group(&name, gid, ctx.now())?))?;
             eprintln!("added group {} (gid {})", g.name, g.gid);
         }
         GroupCmd::Del { name } => {
-            ctx.store()?.delete_group(&name)?;
+            ctx.write(|acc| Ok(acc.delete_group(&name)?))?;
             eprintln!("deleted group {name}");
         }
         GroupCmd::List { json } => {
@@ -251,14 +269,14 @@ fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
             }
         }
         GroupCmd::AddMember { group, user } => {
-            if ctx.store()?.add_member(&user, &group)? {
+            if ctx.write(|acc| Ok(acc.add_member(&user, &group)?))? {
                 eprintln!("added {user} to {group}");
             } else {
                 eprintln!("{user} already is a member of {group}");
             }
         }
         GroupCmd::RemoveMember { group, user } => {
-            if ctx.store()?.remove_member(&user, &group)? {
+            if ctx.write(|acc| Ok(acc.remove_member(&user, &group)?))? {
                 eprintln!("removed {user} from {group}");
             } else {
                 bail!("`{}` is not a member of `{}`", sanitize(&user), sanitize(&group));
@@ -271,18 +289,13 @@ fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
 fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
     match cmd {
         TokenCmd::Create { user, name, expires, scopes } => {
-            if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                bail!("token name must be 1-64 characters without spaces or control characters");
-            }
+            validate_token_name(&name)?;
             for s in &scopes {
-                if s.is_empty() || !s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\') {
-                    bail!("invalid scope `{}` (RFC 6750 scope tokens: printable ASCII, no quotes)", sanitize(s));
-                }
+                validate_scope(s)?;
             }
             let expires_at = expires.as_deref().map(|w| ctx.when(w)).transpose()?;
-            let secret = token::generate();
-            let hash = token::hash(secret.expose());
-            let info = ctx.store()?.add_token(&user, &name, &hash, &scopes, expires_at, ctx.now())?;
+            let (secret, info) =
+                ctx.write(|acc| Ok(acc.create_token(&user, &name, &scopes, expires_at, ctx.now())?))?;
             // The only time the token is ever shown.
             println!("{}", secret.expose_str().unwrap_or_default());
             let until = info.expires_at.map(format_unix).unwrap_or_else(|| "never".into());
@@ -300,7 +313,7 @@ fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
             ok()
         }
         TokenCmd::Revoke { user, name } => {
-            ctx.store()?.revoke_token(&user, &name, ctx.now())?;
+            ctx.write(|acc| Ok(acc.revoke_token(&user, &name, ctx.now())?))?;
             eprintln!("revoked token `{name}` of {user}");
             ok()
         }

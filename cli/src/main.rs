@@ -20,7 +20,8 @@ pub struct Cli {
     /// Configuration file [default: /etc/wicket/wicket.toml, if it exists].
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
-    /// SQLite database (overrides [store] path in the config).
+    /// SQLite database (overrides [store] path in the config). Passwords set get Digest
+    /// values for the config's realm: without a config, the default realm "wicket".
     #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
     #[command(subcommand)]
@@ -116,6 +117,16 @@ enum UserCmd {
     },
     /// Allow a locked or disabled user again.
     Unlock {
+        /// User name.
+        name: String,
+    },
+    /// Refuse every login of a user until an administrator runs `enable` (or `unlock`).
+    Disable {
+        /// User name.
+        name: String,
+    },
+    /// Allow a disabled (or locked) user again.
+    Enable {
         /// User name.
         name: String,
     },

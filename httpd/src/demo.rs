@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
+use wicket_core::accounts::Accounts;
 use wicket_core::config::{BackendConfig, Config, Scheme};
 use wicket_core::local::PasswordPolicy;
 use wicket_core::secret::Secret;
@@ -43,7 +44,7 @@ pub fn prepare(dir: &Path, mut cfg: Config, listen: Option<SocketAddr>) -> Resul
     let mut store = Store::open(&cfg.store.path, cfg.store.busy_timeout).context("while creating the demo store")?;
     let password = random_password();
     let policy = PasswordPolicy::from_config(&cfg)?;
-    let record = policy.record("demo", &password)?;
+    let mut accounts = Accounts::new(&mut store, &policy, &cfg.users);
     let new = NewUser {
         name: "demo".into(),
         display_name: Some("Demo User".into()),
@@ -51,11 +52,10 @@ pub fn prepare(dir: &Path, mut cfg: Config, listen: Option<SocketAddr>) -> Resul
         ..NewUser::default()
     };
     let now = wicket_core::clock::Clock::now(&wicket_core::clock::SystemClock);
-    store.add_user(&new, &cfg.users, Some(&record), now)?;
-    store.add_group("demo", None, &cfg.users, now)?;
-    store.add_member("demo", "demo")?;
-    let token = token::generate();
-    store.add_token("demo", "demo", &token::hash(token.expose()), &[], None, now)?;
+    accounts.add_user(&new, Some(&password), now)?;
+    accounts.add_group("demo", None, now)?;
+    accounts.add_member("demo", "demo")?;
+    let (token, _) = accounts.create_token("demo", "demo", &[], None, now)?;
     Ok(Demo { cfg, password, token })
 }
 

@@ -79,6 +79,7 @@ fn run(args: Args) -> Result<()> {
         println!("{}: ok", config_path.display());
         return Ok(());
     }
+    runtime.auth.chain().local.iter().for_each(|l| l.log_digest_coverage());
     let limit = wicketd::fds::raise_nofile_limit();
     tracing::debug!("descriptor limit: {}", limit.map_or_else(|| "unlimited".to_string(), |n| n.to_string()));
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("while starting the runtime")?;

@@ -320,11 +320,8 @@ async fn change_password(
     };
     let name = user.to_string();
     let clock = app.clock.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        let record = local.policy().record(&name, &new)?;
-        local.with_store(|s| s.set_password(&name, &record, clock.now()))
-    })
-    .await;
+    let done =
+        tokio::task::spawn_blocking(move || local.with_accounts(|a| a.set_password(&name, &new, clock.now()))).await;
     match done {
         Ok(Ok(())) => {
             audit(uid, user, service, "chauthtok", "changed", "local");

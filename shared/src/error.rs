@@ -69,17 +69,17 @@ pub enum Error {
         max: u32,
     },
     /// Another process holds the database's write lock for longer than the busy timeout.
+    /// Carries where the store is (a file path, or a URL without credentials).
     #[error("database {0} is busy (another wicket or wicketd is writing); nothing was changed, try again")]
-    Busy(PathBuf),
-    /// The database could not be opened, is corrupt, or a query failed.
-    #[cfg(feature = "server")]
-    #[error("database {path}: {source}")]
+    Busy(String),
+    /// The store could not be opened or a query failed. Independent of the storage library:
+    /// it carries the store's own message as text, which names no user data or secret.
+    #[error("database {location}: {message}")]
     Store {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        #[source]
-        source: rusqlite::Error,
+        /// Where the store is: the database file, or a URL without credentials.
+        location: String,
+        /// What the storage engine said.
+        message: String,
     },
     /// The database path is a directory or a file that is not an SQLite database.
     #[error("{}: not a Wicket database ({why})", path.display())]

@@ -37,6 +37,8 @@ pub use error::{Error, Result};
 #[cfg(feature = "server")]
 pub mod access;
 #[cfg(feature = "server")]
+pub mod accounts;
+#[cfg(feature = "server")]
 pub mod auth;
 #[cfg(feature = "server")]
 pub mod cache;

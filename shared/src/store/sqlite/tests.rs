@@ -1,5 +1,8 @@
 use super::*;
-use crate::config::UsersConfig;
+use crate::config::{DigestAlgorithm, UsersConfig};
+use crate::store::{AccountState, Ha1Entry, NewUser, PasswordRecord};
+
+type Store = SqliteStore;
 
 fn open_temp() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -182,4 +185,28 @@ fn a_refused_change_leaves_the_file_unchanged() {
     assert!(s.delete_user("nobody").is_err());
     drop(s);
     assert_eq!(std::fs::read(&path).unwrap_or_default(), before);
+}
+
+#[test]
+fn digest_values_are_refreshed_only_for_the_current_hash_and_counted_per_realm() {
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, Some(&rec("h1")), 1).unwrap_or_else(|e| panic!("{e}"));
+    s.add_user(&new_user("bob"), &cfg, None, 1).unwrap_or_else(|e| panic!("{e}"));
+    let (sha, md5) = (DigestAlgorithm::Sha256, DigestAlgorithm::Md5);
+    // bob has no password: he is not counted.
+    assert_eq!(s.users_without_ha1("r", &[sha]).ok(), Some(0));
+    assert_eq!(s.users_without_ha1("r", &[sha, md5]).ok(), Some(1));
+    assert_eq!(s.users_without_ha1("x", &[sha]).ok(), Some(1));
+    assert_eq!(s.users_without_ha1("x", &[]).ok(), Some(0));
+    let x = |alg| Ha1Entry { realm: "x".into(), algorithm: alg, ha1: "bb".into(), userhash: "uhx".into() };
+    // A password changed since the verification: nothing is written.
+    assert_eq!(s.refresh_ha1("alice", "h0", &[x(sha)]).ok(), Some(false));
+    assert_eq!(s.ha1_algorithms("alice", "x", &[sha, md5]).ok(), Some(vec![]));
+    let g = s.generation().unwrap_or(-1);
+    assert_eq!(s.refresh_ha1("alice", "h1", &[x(sha)]).ok(), Some(true));
+    assert_eq!(s.ha1_algorithms("alice", "x", &[md5, sha]).ok(), Some(vec![sha]));
+    assert_eq!(s.get_ha1("alice", "r", sha).ok().flatten().as_deref(), Some("aa"), "other realms stay");
+    assert_eq!(s.users_without_ha1("x", &[sha]).ok(), Some(0));
+    assert_eq!(s.generation().unwrap_or(-1), g, "adding Digest values refuses nobody");
 }

@@ -1,0 +1,119 @@
+//! [`UserStore`] for [`SqliteStore`]: each method forwards to the inherent one of the same
+//! name (the SQL lives in `users.rs`, `digest.rs`, `groups.rs`, `tokens.rs`).
+
+use super::SqliteStore;
+use crate::config::{DigestAlgorithm, UsersConfig};
+use crate::error::Result;
+use crate::store::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, TokenInfo, User, UserStore};
+
+impl UserStore for SqliteStore {
+    fn generation(&self) -> Result<i64> {
+        SqliteStore::generation(self)
+    }
+    fn integrity_check(&self) -> Result<String> {
+        SqliteStore::integrity_check(self)
+    }
+    fn add_user(
+        &mut self,
+        new: &NewUser,
+        defaults: &UsersConfig,
+        password: Option<&PasswordRecord>,
+        now: i64,
+    ) -> Result<User> {
+        SqliteStore::add_user(self, new, defaults, password, now)
+    }
+    fn add_users(
+        &mut self,
+        users: &[(NewUser, Option<PasswordRecord>)],
+        defaults: &UsersConfig,
+        now: i64,
+    ) -> Result<()> {
+        SqliteStore::add_users(self, users, defaults, now)
+    }
+    fn user_exists(&self, name: &str) -> Result<bool> {
+        SqliteStore::user_exists(self, name)
+    }
+    fn set_password(&mut self, name: &str, record: &PasswordRecord, now: i64) -> Result<()> {
+        SqliteStore::set_password(self, name, record, now)
+    }
+    fn upgrade_password(&mut self, name: &str, old_hash: &str, record: &PasswordRecord) -> Result<bool> {
+        SqliteStore::upgrade_password(self, name, old_hash, record)
+    }
+    fn delete_user(&mut self, name: &str) -> Result<()> {
+        SqliteStore::delete_user(self, name)
+    }
+    fn set_state(&mut self, name: &str, state: AccountState, now: i64) -> Result<()> {
+        SqliteStore::set_state(self, name, state, now)
+    }
+    fn set_expiry(&mut self, name: &str, expires_at: Option<i64>, now: i64) -> Result<()> {
+        SqliteStore::set_expiry(self, name, expires_at, now)
+    }
+    fn get_user(&self, name: &str) -> Result<Option<User>> {
+        SqliteStore::get_user(self, name)
+    }
+    fn get_user_by_uid(&self, uid: u32) -> Result<Option<User>> {
+        SqliteStore::get_user_by_uid(self, uid)
+    }
+    fn list_users(&self) -> Result<Vec<User>> {
+        SqliteStore::list_users(self)
+    }
+    fn get_ha1(&self, name: &str, realm: &str, algorithm: DigestAlgorithm) -> Result<Option<String>> {
+        SqliteStore::get_ha1(self, name, realm, algorithm)
+    }
+    fn user_by_userhash(&self, userhash: &str, realm: &str, algorithm: DigestAlgorithm) -> Result<Option<String>> {
+        SqliteStore::user_by_userhash(self, userhash, realm, algorithm)
+    }
+    fn refresh_ha1(&mut self, name: &str, current_hash: &str, entries: &[Ha1Entry]) -> Result<bool> {
+        SqliteStore::refresh_ha1(self, name, current_hash, entries)
+    }
+    fn ha1_algorithms(&self, name: &str, realm: &str, among: &[DigestAlgorithm]) -> Result<Vec<DigestAlgorithm>> {
+        SqliteStore::ha1_algorithms(self, name, realm, among)
+    }
+    fn users_without_ha1(&self, realm: &str, algorithms: &[DigestAlgorithm]) -> Result<u64> {
+        SqliteStore::users_without_ha1(self, realm, algorithms)
+    }
+    fn add_group(&mut self, name: &str, gid: Option<u32>, defaults: &UsersConfig, now: i64) -> Result<Group> {
+        SqliteStore::add_group(self, name, gid, defaults, now)
+    }
+    fn delete_group(&mut self, name: &str) -> Result<()> {
+        SqliteStore::delete_group(self, name)
+    }
+    fn get_group(&self, name: &str) -> Result<Option<Group>> {
+        SqliteStore::get_group(self, name)
+    }
+    fn get_group_by_gid(&self, gid: u32) -> Result<Option<Group>> {
+        SqliteStore::get_group_by_gid(self, gid)
+    }
+    fn list_groups(&self) -> Result<Vec<Group>> {
+        SqliteStore::list_groups(self)
+    }
+    fn add_member(&mut self, user: &str, group: &str) -> Result<bool> {
+        SqliteStore::add_member(self, user, group)
+    }
+    fn remove_member(&mut self, user: &str, group: &str) -> Result<bool> {
+        SqliteStore::remove_member(self, user, group)
+    }
+    fn add_token(
+        &mut self,
+        owner: &str,
+        name: &str,
+        hash: &str,
+        scopes: &[String],
+        expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<TokenInfo> {
+        SqliteStore::add_token(self, owner, name, hash, scopes, expires_at, now)
+    }
+    fn list_tokens(&self, owner: Option<&str>) -> Result<Vec<TokenInfo>> {
+        SqliteStore::list_tokens(self, owner)
+    }
+    fn revoke_token(&mut self, owner: &str, name: &str, now: i64) -> Result<()> {
+        SqliteStore::revoke_token(self, owner, name, now)
+    }
+    fn find_token(&self, hash: &str) -> Result<Option<(TokenInfo, User)>> {
+        SqliteStore::find_token(self, hash)
+    }
+    fn touch_tokens(&mut self, uses: &[(i64, i64)]) -> Result<()> {
+        SqliteStore::touch_tokens(self, uses)
+    }
+}
