@@ -36,7 +36,6 @@ fn an_imported_legacy_user_gets_digest_after_one_basic_login() {
 /// The same promise for an imported hash that needs no upgrade (argon2id with the current
 /// parameters): nothing forces a rehash, so only a "refresh a missing HA1" step stores HA1.
 #[test]
-#[ignore = "needs HA1 refresh on Basic success (lead merges)"]
 fn an_imported_current_argon2_user_gets_digest_after_one_basic_login() {
     let source = Env::new();
     source.add_user("dave", "pw-dave");
