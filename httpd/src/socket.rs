@@ -14,10 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use wicket_core::auth::Rejection;
 use wicket_core::directory::{Directory, Unavailable};
-use wicket_core::local::account_refusal;
 use wicket_core::proto::{Op, PROTOCOL_VERSION, PosixGroup, PosixUser, Request, Response, encode, frame_len};
 use wicket_core::secret::Secret;
-use wicket_core::verify::{Context, Credential, Decision, Outcome};
+use wicket_core::verify::{AccountCheck, Context, Credential, Decision, Outcome};
 
 /// How long a client gets to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -144,7 +143,7 @@ async fn dispatch(app: &Arc<App>, uid: u32, op: Op) -> Response {
         Op::Authenticate { user, password, service, rhost } => {
             authenticate(&rt, uid, user, password, service, rhost).await
         }
-        Op::Account { user, service } => account(app, &rt, uid, &user, &service).await,
+        Op::Account { user, service } => account(&rt, uid, &user, &service).await,
         Op::ChangePassword { user, old_password, new_password, service, check_only } => {
             change_password(app, &rt, uid, &user, old_password, new_password, &service, check_only).await
         }
@@ -222,7 +221,7 @@ fn rejection(r: Rejection) -> Response {
     }
 }
 
-async fn account(app: &Arc<App>, rt: &Arc<Runtime>, uid: u32, user: &str, service: &str) -> Response {
+async fn account(rt: &Arc<Runtime>, uid: u32, user: &str, service: &str) -> Response {
     if !valid_name(user) {
         return Response::UnknownUser;
     }
@@ -234,24 +233,19 @@ async fn account(app: &Arc<App>, rt: &Arc<Runtime>, uid: u32, user: &str, servic
         }
         Err(reason) => return Response::Unavailable { reason },
     }
-    // Wicket's own users carry state and expiry; other backends' users are checked by
-    // their own systems at authentication.
-    if let Some(local) = rt.auth.chain().local.clone() {
-        let name = user.to_string();
-        let now_user = tokio::task::spawn_blocking(move || local.user(&name)).await;
-        match now_user {
-            Ok(Ok(Some(u))) => {
-                let resp = match account_refusal(&u, app.clock.now()) {
-                    None => Response::Ok,
-                    Some(r) => rejection(r),
-                };
-                audit(uid, user, service, "account", if resp == Response::Ok { "ok" } else { "refused" }, "local");
-                return resp;
-            }
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => return Response::Unavailable { reason: e.to_string() },
-            Err(_) => return Response::Unavailable { reason: "lookup task failed".into() },
+    let (r, name) = (rt.clone(), user.to_string());
+    match tokio::task::spawn_blocking(move || r.auth.account(&name)).await {
+        Ok(AccountCheck::Usable) => {
+            audit(uid, user, service, "account", "ok", "local");
+            return Response::Ok;
         }
+        Ok(AccountCheck::Refused(reason)) => {
+            audit(uid, user, service, "account", "refused", "local");
+            return rejection(reason);
+        }
+        Ok(AccountCheck::NotLocal) => {}
+        Ok(AccountCheck::Unavailable(reason)) => return Response::Unavailable { reason },
+        Err(_) => return Response::Unavailable { reason: "lookup task failed".into() },
     }
     let name = user.to_string();
     match lookup(rt, move |d| d.user_by_name(&name)).await {
@@ -286,12 +280,11 @@ async fn change_password(
     let Some(local) = rt.auth.chain().local.clone() else {
         return Response::PasswordRefused { reason: "no local store: passwords are managed elsewhere".into() };
     };
-    let name = user.to_string();
-    let l = local.clone();
-    match tokio::task::spawn_blocking(move || l.user(&name)).await {
-        Ok(Ok(Some(_))) => {}
-        Ok(Ok(None)) => return Response::UnknownUser,
-        Ok(Err(e)) => return Response::Unavailable { reason: e.to_string() },
+    let (r, name) = (rt.clone(), user.to_string());
+    match tokio::task::spawn_blocking(move || r.auth.account(&name)).await {
+        Ok(AccountCheck::Usable | AccountCheck::Refused(_)) => {}
+        Ok(AccountCheck::NotLocal) => return Response::UnknownUser,
+        Ok(AccountCheck::Unavailable(reason)) => return Response::Unavailable { reason },
         Err(_) => return Response::Unavailable { reason: "lookup task failed".into() },
     }
     // Everyone but root proves the old password, through the same throttle.

@@ -19,13 +19,14 @@ pub mod pool;
 pub use context::{Context, Front};
 pub use outcome::{AuditEvent, Decision, Outcome};
 
-use crate::auth::{Identity, Verdict};
+use crate::auth::{Identity, Rejection, Verdict};
 use crate::cache::{CacheKey, CredentialCache};
 use crate::chain::{self, Chain, PamFactory};
 use crate::clock::SharedClock;
 use crate::config::{Config, Scheme};
 use crate::digest::{DEFAULT_MAX_TRACKED_NONCES, DigestResponse, DigestSettings, DigestVerifier};
 use crate::error::{Error, Result};
+use crate::local::account_refusal;
 use crate::secret::Secret;
 use crate::throttle::{Throttle, user_key};
 use pool::{Coalescer, SlowPool};
@@ -66,6 +67,19 @@ impl Credential {
             Self::Bearer(_) => Scheme::Bearer,
         }
     }
+}
+
+/// A local account's standing (see [`Authenticator::account`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountCheck {
+    /// A local account that may log in.
+    Usable,
+    /// A local account that may not: locked, disabled or expired.
+    Refused(Rejection),
+    /// Not a local account (or no local store): another backend's business.
+    NotLocal,
+    /// The store cannot be read.
+    Unavailable(String),
 }
 
 /// Counters kept across reloads, read by `/metrics`.
@@ -214,6 +228,21 @@ impl Authenticator {
             Credential::Password { user, secret } => self.password(user, secret, ctx).await,
             Credential::Digest { response, method, uri } => self.digest_response(&response, &method, &uri, ctx),
             Credential::Bearer(token) => self.bearer(&token, ctx),
+        }
+    }
+
+    /// May this account log in now (PAM's account phase)? Wicket's own users carry state and
+    /// expiry; other backends' users are checked by their own systems at authentication and
+    /// answer [`AccountCheck::NotLocal`]. Blocking (one indexed read).
+    pub fn account(&self, user: &str) -> AccountCheck {
+        let Some(local) = self.chain.local.as_ref() else { return AccountCheck::NotLocal };
+        match local.user(user) {
+            Ok(Some(u)) => match account_refusal(&u, self.clock.now()) {
+                None => AccountCheck::Usable,
+                Some(r) => AccountCheck::Refused(r),
+            },
+            Ok(None) => AccountCheck::NotLocal,
+            Err(e) => AccountCheck::Unavailable(e.to_string()),
         }
     }
 
