@@ -3,7 +3,7 @@
 //! users land in one transaction; lines that cannot be imported are reported and skipped.
 
 use crate::CmdResult;
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use anyhow::{Context, bail};
 use std::io::Read;
 use std::path::Path;

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod commands;
+mod ctx;
 mod import;
 mod prompt;
 

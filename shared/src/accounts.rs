@@ -13,8 +13,8 @@
 use crate::config::{DigestAlgorithm, UsersConfig};
 use crate::duration::sanitize;
 use crate::error::{Error, Result};
-use crate::local::PasswordPolicy;
 use crate::names::validate_name;
+use crate::password::policy::PasswordPolicy;
 use crate::secret::Secret;
 use crate::store::{AccountState, Group, NewUser, TokenInfo, User, UserStore};
 use crate::token;

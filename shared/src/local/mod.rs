@@ -2,9 +2,8 @@
 //! tokens, Digest HA1 values.
 
 mod directory;
-mod policy;
 
-pub use policy::PasswordPolicy;
+pub use crate::password::policy::PasswordPolicy;
 
 use crate::accounts::Accounts;
 use crate::auth::{Backend, BackendAnswer, Identity, Rejection};

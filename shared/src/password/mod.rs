@@ -5,6 +5,7 @@
 
 mod legacy;
 pub mod limits;
+pub mod policy;
 
 pub use limits::{MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_PARALLELISM};
 

@@ -1,8 +1,8 @@
 //! How passwords are turned into what the store keeps.
 
+use super::{Hasher, digest_ha1, digest_userhash};
 use crate::config::{Config, DigestAlgorithm, Scheme};
 use crate::error::Result;
-use crate::password::{Hasher, digest_ha1, digest_userhash};
 use crate::secret::Secret;
 use crate::store::{Ha1Entry, PasswordRecord};
 
@@ -45,7 +45,7 @@ impl PasswordPolicy {
     }
 
     /// The HA1 values of `password` for `user` in the configured realm.
-    pub(super) fn ha1_entries(&self, user: &str, password: &Secret, algorithms: &[DigestAlgorithm]) -> Vec<Ha1Entry> {
+    pub(crate) fn ha1_entries(&self, user: &str, password: &Secret, algorithms: &[DigestAlgorithm]) -> Vec<Ha1Entry> {
         algorithms
             .iter()
             .map(|&algorithm| Ha1Entry {
