@@ -25,6 +25,7 @@ pub mod host;
 pub mod metrics;
 pub mod net;
 pub mod notify;
+pub mod portal;
 pub mod rules;
 pub mod server;
 pub mod socket;

@@ -1,0 +1,3 @@
+//! The sign-in portal (in progress): the pieces that do not depend on the store or the
+//! access decision.
+pub mod redirect;
