@@ -44,6 +44,20 @@ impl RedirectPolicy {
         Self { domain, allowed_hosts: allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect() }
     }
 
+    /// The CSP sources (`form-action`) of the origins this policy allows, any port, http
+    /// and https. IPv6 literals are left out (CSP host sources cannot name them), as is any
+    /// host that is not a plain DNS name.
+    pub fn csp_sources(&self) -> Vec<String> {
+        let plain = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        let mut hosts = Vec::new();
+        if let Some(d) = self.domain.as_deref().filter(|d| plain(d)) {
+            hosts.push(d.to_string());
+            hosts.push(format!("*.{d}"));
+        }
+        hosts.extend(self.allowed_hosts.iter().filter(|h| plain(h)).cloned());
+        hosts.iter().flat_map(|h| [format!("http://{h}:*"), format!("https://{h}:*")]).collect()
+    }
+
     /// Whether `host` (already lower case, without port) may be redirected to.
     fn allows_host(&self, host: &str) -> bool {
         let in_domain = self.domain.as_deref().is_some_and(|d| {
@@ -282,6 +296,24 @@ mod tests {
         assert_eq!(checked_redirect(&long, &p), None);
         let fits = format!("/{}", "a".repeat(MAX_REDIRECT_LEN - 1));
         assert_eq!(checked_redirect(&fits, &p), Some(fits.as_str()));
+    }
+
+    #[test]
+    fn csp_sources_follow_the_policy() {
+        assert!(RedirectPolicy::new(None, &[]).csp_sources().is_empty());
+        assert_eq!(
+            policy().csp_sources(),
+            [
+                "http://example.org:*",
+                "https://example.org:*",
+                "http://*.example.org:*",
+                "https://*.example.org:*",
+                "http://wiki.partner.example:*",
+                "https://wiki.partner.example:*",
+            ]
+        );
+        let hostile = RedirectPolicy::new(Some("a.org; script-src *"), &["b.org 'unsafe-inline'".to_string()]);
+        assert!(hostile.csp_sources().is_empty());
     }
 
     #[test]
