@@ -24,6 +24,7 @@ pub mod handler;
 pub mod host;
 pub mod metrics;
 pub mod notify;
+pub mod portal;
 pub mod server;
 pub mod socket;
 pub mod target;

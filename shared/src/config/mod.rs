@@ -7,6 +7,7 @@ mod errors;
 mod rule;
 mod sections;
 mod server;
+mod session;
 #[cfg(test)]
 mod tests;
 
@@ -14,6 +15,7 @@ pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig,
 pub use rule::{Policy, RuleConfig};
 pub use sections::{DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, UsersConfig};
 pub use server::ServerConfig;
+pub use session::{SameSite, SessionConfig};
 
 use crate::duration::parse_duration;
 use crate::error::{Error, Result};
@@ -46,6 +48,8 @@ pub struct Config {
     pub backend: Vec<BackendConfig>,
     /// Access rules for `/auth`, first match wins.
     pub rule: Vec<RuleConfig>,
+    /// Browser sign-in through the portal; `None` (no `[session]`) = no cookies at all.
+    pub session: Option<SessionConfig>,
 }
 
 impl Default for Config {
@@ -59,6 +63,7 @@ impl Default for Config {
             passwords: PasswordConfig::default(),
             backend: vec![BackendConfig::Local(LocalBackendConfig {})],
             rule: Vec::new(),
+            session: None,
         }
     }
 }
