@@ -1158,22 +1158,26 @@ def main() -> int:
     opts = parse_args()
     # SIGTERM unwinds like Ctrl-C, so that the finally below stops everything.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     procs = Processes()
     tmp = Path(tempfile.mkdtemp(prefix="wicket-bench."))
     bench = Bench(opts, tmp, procs)
-    failed = True
+    failed = False  # a failure (not an interruption): show what the servers said
     try:
         ensure_tools()
         bench.setup()
         bench.measure()
         print(render(bench))
-        failed = False
     except BenchError as e:
+        failed = True
         print(f"bench: FAILED: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("bench: interrupted", file=sys.stderr)
         return 130
+    except Exception:
+        failed = True
+        raise
     finally:
         bench.rss.done.set()
         procs.stop_all()
