@@ -3,7 +3,7 @@
 
 Run as root on Debian 12 from anywhere in the repository (Python 3.11, standard library only):
 
-    python3 scripts/bench.py                 # 10 s per wrk run, about 8 minutes in all
+    python3 scripts/bench.py                 # 10 s per wrk run, about 6 minutes in all
     python3 scripts/bench.py --duration 5    # shorter runs
     python3 scripts/bench.py --help          # every knob
 
