@@ -206,3 +206,17 @@ fn an_unprivileged_caller_may_only_authenticate_itself() {
     assert_eq!(ask_as_nobody("nob", "pw-nob"), "ok");
     assert_eq!(ask_as_nobody("nob", "wrong"), "auth_error");
 }
+
+/// Issue 9 #14: argon2id's working memory goes back to the system after each login (glibc
+/// would keep it: 292 MB after a burst of 72 failed logins). wicketd runs with the allocator
+/// settings that make it so, whoever started it; the bench measures the memory itself.
+#[test]
+fn wicketd_runs_with_allocator_settings_that_return_kdf_memory() {
+    let env = Env::new();
+    let w = Wicketd::start(&env, "");
+    let environ = std::fs::read(format!("/proc/{}/environ", w.pid())).unwrap_or_default();
+    let vars: Vec<&[u8]> = environ.split(|&b| b == 0).collect();
+    assert!(vars.contains(&&b"MALLOC_MMAP_THRESHOLD_=131072"[..]), "{}", String::from_utf8_lossy(&environ));
+    assert!(vars.contains(&&b"MALLOC_ARENA_MAX=2"[..]));
+    assert_eq!(w.get("/healthz"), 200);
+}

@@ -156,6 +156,11 @@ impl Wicketd {
     }
 
     /// What wicketd logged so far.
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
