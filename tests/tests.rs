@@ -10,6 +10,7 @@ mod http;
 mod http_limits;
 mod import;
 mod ldap;
+mod ldap_wicketd;
 mod nss_module;
 mod pam_backend;
 mod pam_module;
