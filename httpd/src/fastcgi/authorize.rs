@@ -80,12 +80,12 @@ pub async fn authorize(app: &Arc<App>, params: &Params, peer: Peer) -> Vec<u8> {
     if !believed(peer, &rt.trusted) {
         tracing::warn!("fastcgi: refused a request from {peer:?}, which is not in server.trusted_proxies");
         app.metrics.response("fastcgi", 403);
-        return b"Status: 403\r\n\r\n".to_vec();
+        return b"Status: 403 Forbidden\r\n\r\n".to_vec();
     }
     let Some(target) = target(params, peer, &rt.trusted) else {
         tracing::warn!("fastcgi: a request without REQUEST_METHOD or REQUEST_URI");
         app.metrics.response("fastcgi", 500);
-        return b"Status: 500\r\n\r\n".to_vec();
+        return b"Status: 500 Internal Server Error\r\n\r\n".to_vec();
     };
     let (groups, scopes) = asked(params);
     let required = Requirements { rule: decide(&rt.rules, &target), groups, scopes };
@@ -109,7 +109,9 @@ const VARIABLES: [(&str, &str); 4] = [
 /// refuses them), so no line can be split.
 pub fn cgi<B>(resp: &Response<B>) -> Vec<u8> {
     let status = resp.status().as_u16();
-    let mut out = format!("Status: {status}\r\n").into_bytes();
+    // With its reason phrase: Apache otherwise tells the client "401 Unknown Reason".
+    let reason = resp.status().canonical_reason().unwrap_or("");
+    let mut out = format!("Status: {status} {reason}\r\n").into_bytes();
     let mut line = |name: &str, value: &[u8]| {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
@@ -210,7 +212,7 @@ mod tests {
         ok.headers_mut().insert("remote-groups", HeaderValue::from_static("admins,ops"));
         ok.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
         let text = String::from_utf8(cgi(&ok)).unwrap_or_default();
-        assert_eq!(text, "Status: 200\r\nVariable-REMOTE_USER: alice\r\nVariable-REMOTE_GROUPS: admins,ops\r\n\r\n");
+        assert_eq!(text, "Status: 200 OK\r\nVariable-REMOTE_USER: alice\r\nVariable-REMOTE_GROUPS: admins,ops\r\n\r\n");
         let mut no = Response::new(());
         *no.status_mut() = StatusCode::UNAUTHORIZED;
         no.headers_mut().append("www-authenticate", HeaderValue::from_static("Basic realm=\"w\""));
@@ -219,7 +221,7 @@ mod tests {
         let text = String::from_utf8(cgi(&no)).unwrap_or_default();
         assert_eq!(
             text,
-            "Status: 401\r\nwww-authenticate: Basic realm=\"w\"\r\nwww-authenticate: Bearer realm=\"w\"\r\n\r\n"
+            "Status: 401 Unauthorized\r\nwww-authenticate: Basic realm=\"w\"\r\nwww-authenticate: Bearer realm=\"w\"\r\n\r\n"
         );
     }
 }

@@ -102,7 +102,7 @@ async fn challenge_then_grant_on_a_kept_connection() {
     s.write_all(&request(1, role::AUTHORIZER, true, &pairs(&get(None, &[])))).await.unwrap_or_default();
     let (out, st) = answer(&mut s, 1).await.unwrap_or_default();
     assert_eq!(st, status::REQUEST_COMPLETE);
-    assert!(out.starts_with("Status: 401\r\n"), "{out}");
+    assert!(out.starts_with("Status: 401 Unauthorized\r\n"), "{out}");
     assert!(out.contains("www-authenticate: Basic realm=\"wicket\""), "{out}");
     assert!(out.ends_with("\r\n\r\n"), "{out:?}");
     let alice = basic("alice");
@@ -110,7 +110,7 @@ async fn challenge_then_grant_on_a_kept_connection() {
     let (out, _) = answer(&mut s, 7).await.unwrap_or_default();
     assert_eq!(
         out,
-        "Status: 200\r\nVariable-REMOTE_USER: alice\r\nVariable-REMOTE_GROUPS: admins\r\n\
+        "Status: 200 OK\r\nVariable-REMOTE_USER: alice\r\nVariable-REMOTE_GROUPS: admins\r\n\
          Variable-REMOTE_EMAIL: alice@example.org\r\n\r\n"
     );
 }
@@ -144,7 +144,7 @@ async fn an_untrusted_peer_is_refused_whatever_it_sends() {
     let alice = basic("alice");
     let mut s = start(app, Peer::Tcp(IpAddr::from([192, 0, 2, 7])));
     s.write_all(&request(1, role::AUTHORIZER, false, &pairs(&get(Some(&alice), &[])))).await.unwrap_or_default();
-    assert_eq!(answer(&mut s, 1).await.map(|(o, _)| o).as_deref(), Some("Status: 403\r\n\r\n"));
+    assert_eq!(answer(&mut s, 1).await.map(|(o, _)| o).as_deref(), Some("Status: 403 Forbidden\r\n\r\n"));
 }
 
 #[tokio::test]
