@@ -221,3 +221,27 @@ async fn oversized_params_and_garbage_close_the_connection() {
         let _ = s.read_to_end(&mut rest).await;
     }
 }
+
+#[tokio::test]
+async fn a_unix_socket_peer_is_served_and_trusted() {
+    let (dir, app) = fixture();
+    let path = dir.path().join("fcgi.sock");
+    let listen = FastcgiListen::Unix(path.clone());
+    let listener = Listener::bind(&listen).await.unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(listener.describe(&listen), format!("unix:{}", path.display()));
+    let task = tokio::spawn(serve(app, listener));
+    let mut s = tokio::net::UnixStream::connect(&path).await.unwrap_or_else(|e| panic!("{e}"));
+    let alice = basic("alice");
+    s.write_all(&request(1, role::AUTHORIZER, false, &pairs(&get(Some(&alice), &[])))).await.unwrap_or_default();
+    let mut bytes = Vec::new();
+    s.read_to_end(&mut bytes).await.unwrap_or_default();
+    let mut rest = &bytes[..];
+    let mut stdout = Vec::new();
+    while let Ok(Read::Record(r)) = record::read(&mut rest).await {
+        if r.kind == kind::STDOUT {
+            stdout.extend(r.content);
+        }
+    }
+    assert!(String::from_utf8_lossy(&stdout).starts_with("Status: 200 OK\r\nVariable-REMOTE_USER: alice\r\n"));
+    task.abort();
+}
