@@ -4,6 +4,7 @@
 
 mod support;
 
+mod apache;
 mod cli;
 mod cost;
 mod http;

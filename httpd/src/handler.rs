@@ -91,7 +91,7 @@ async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Respon
 
 /// Translates the credentials, asks the core, writes its audit lines and metrics, and waits
 /// the delay it asks for.
-async fn check(app: &App, rt: &Runtime, target: &Target, presented: Presented, required: &Requirements) -> Access {
+pub async fn check(app: &App, rt: &Runtime, target: &Target, presented: Presented, required: &Requirements) -> Access {
     let offered = match presented {
         Presented::None | Presented::OtherScheme => Offered::Nothing,
         Presented::Malformed { scheme, why } => Offered::Malformed { scheme, why },
@@ -121,7 +121,7 @@ async fn check(app: &App, rt: &Runtime, target: &Target, presented: Presented, r
 /// status and headers: nginx reads nothing more from an auth subrequest, and a body it
 /// leaves unread stalls the kept-alive upstream connection (measured: 40 ms delayed-ACK
 /// stalls, a third of the throughput).
-fn proxy_answer(rt: &Runtime, tried: Tried, access: Access) -> Response<Body> {
+pub fn proxy_answer(rt: &Runtime, tried: Tried, access: Access) -> Response<Body> {
     let mut r = match access {
         Access::Bypass => text(StatusCode::OK, "ok\n"),
         Access::Allow(id) => identity_response(&id),

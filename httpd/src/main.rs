@@ -123,10 +123,22 @@ fn run(args: Args) -> Result<()> {
             })?;
             Some(l)
         };
+        let fastcgi = match &cfg.fastcgi {
+            Some(f) => Some(
+                wicketd::fastcgi::Listener::bind(&f.listen)
+                    .await
+                    .with_context(|| format!("while binding [fastcgi] listen = {}", f.listen))?,
+            ),
+            None => None,
+        };
         let app = App::new(runtime, clock.clone());
         let socket_task = socket.map(|l| {
             tracing::info!("local socket on {}", cfg.server.socket.display());
             tokio::spawn(wicketd::socket::serve(app.clone(), l))
+        });
+        let fastcgi_task = fastcgi.zip(cfg.fastcgi.as_ref()).map(|(l, f)| {
+            tracing::info!("fastcgi authorizer on {}", l.describe(&f.listen));
+            tokio::spawn(wicketd::fastcgi::serve(app.clone(), l))
         });
         tracing::info!("listening on http://{}", listener.local_addr().unwrap_or(cfg.server.listen));
         if let Some(b) = banner {
@@ -139,6 +151,12 @@ fn run(args: Args) -> Result<()> {
         if let Some(t) = socket_task {
             t.abort();
             let _ = std::fs::remove_file(&cfg.server.socket);
+        }
+        if let Some(t) = fastcgi_task {
+            t.abort();
+            if let Some(wicket_core::config::FastcgiListen::Unix(p)) = cfg.fastcgi.as_ref().map(|f| &f.listen) {
+                let _ = std::fs::remove_file(p);
+            }
         }
         tracing::info!("stopped");
         Ok(())

@@ -4,6 +4,7 @@
 
 mod backend;
 mod errors;
+mod fastcgi;
 mod rule;
 mod sections;
 mod server;
@@ -12,6 +13,7 @@ mod session;
 mod tests;
 
 pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig, PamConfig};
+pub use fastcgi::{FastcgiConfig, FastcgiListen};
 pub use rule::{Policy, RuleConfig};
 pub use sections::{DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, UsersConfig};
 pub use server::ServerConfig;
@@ -50,6 +52,8 @@ pub struct Config {
     pub rule: Vec<RuleConfig>,
     /// Browser sign-in through the portal; `None` (no `[session]`) = no cookies at all.
     pub session: Option<SessionConfig>,
+    /// The FastCGI AUTHORIZER listener for Apache; `None` (no `[fastcgi]`) = none.
+    pub fastcgi: Option<FastcgiConfig>,
 }
 
 impl Default for Config {
@@ -64,6 +68,7 @@ impl Default for Config {
             backend: vec![BackendConfig::Local(LocalBackendConfig {})],
             rule: Vec::new(),
             session: None,
+            fastcgi: None,
         }
     }
 }
