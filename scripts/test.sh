@@ -21,10 +21,19 @@ if ((${#missing[@]})); then
     # The tests run their own slapd; the package must not build a system directory.
     echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
     apt-get update -qq
+    # nginx and apache2 both want port 80: on a machine whose packages start their services,
+    # the second would fail its installation. Nothing starts during the install (the usual
+    # policy-rc.d, removed again unless it was there before).
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+        trap 'rm -f "$policy"' EXIT
+    fi
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if trap -p EXIT | grep -q policy; then rm -f "$policy"; trap - EXIT; fi
 fi
 # Packages may start system instances; the tests run their own on loopback.
-for svc in nginx slapd ssh; do
+for svc in nginx apache2 slapd ssh; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
 done
 
