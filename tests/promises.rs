@@ -220,3 +220,14 @@ fn wicketd_runs_with_allocator_settings_that_return_kdf_memory() {
     assert!(vars.contains(&&b"MALLOC_ARENA_MAX=2"[..]));
     assert_eq!(w.get("/healthz"), 200);
 }
+
+/// Issue 9 #10: `/metrics` (like every answer about credentials) is never cached by a proxy.
+#[test]
+fn metrics_are_never_cached() {
+    let env = Env::new();
+    let w = Wicketd::start(&env, "");
+    let m = curl(&[&w.url("/metrics")]);
+    assert_eq!(m.status, 200);
+    assert!(m.headers.to_ascii_lowercase().contains("cache-control: no-store"), "{}", m.headers);
+    assert!(m.body.contains("wicket_slow_verifications_total"), "{}", m.body);
+}
