@@ -13,5 +13,6 @@ mod ldap;
 mod nss_module;
 mod pam_backend;
 mod pam_module;
+mod portal;
 mod promises;
 mod token;
