@@ -37,6 +37,9 @@ for svc in nginx apache2 slapd ssh; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
 done
 
+echo "== browser test setup (chromium, playwright-core)"
+tests/browser/setup.sh
+
 echo "== format";  cargo fmt --all --check
 echo "== clippy";  cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== build";   cargo build --workspace --locked
@@ -75,16 +78,18 @@ echo "== end to end: ssh login as a Wicket-only user"
 tests/sshd.sh 2>&1 | tee target/sshd-output.txt || status=1
 echo "== end to end: Debian packages"
 tests/packages.sh 2>&1 | tee target/packages-output.txt || status=1
+echo "== browser: portal pages in chromium"
+tests/browser/run.sh 2>&1 | tee target/browser-output.txt || status=1
 
 # cargo: "test result: ok. 3 passed; 1 failed; 2 ignored; …" per test binary. A skipped Rust
 # test returns early, so cargo counted it as passed: it moves to the skipped column.
 read -r cargo_passed cargo_failed cargo_ignored < <(awk '/^test result: / {p += $4; f += $6; i += $8}
     END {print p + 0, f + 0, i + 0}' target/test-output.txt)
-# The shell tests: "sshd: 6 passed, 0 failed".
-read -r sh_passed sh_failed < <(cat target/sshd-output.txt target/packages-output.txt |
-    awk '/^(sshd|packages): [0-9]+ passed, [0-9]+ failed$/ {p += $2; f += $4} END {print p + 0, f + 0}')
+# The shell tests: "sshd: 6 passed, 0 failed" (and "browser: 3 passed, 0 failed").
+read -r sh_passed sh_failed < <(cat target/sshd-output.txt target/packages-output.txt target/browser-output.txt |
+    awk '/^(sshd|packages|browser): [0-9]+ passed, [0-9]+ failed$/ {p += $2; f += $4} END {print p + 0, f + 0}')
 skipped=$(wc -l <"$WICKET_SKIP_LOG")
-rust_skipped=$(grep -cvE '^(sshd|packages): ' "$WICKET_SKIP_LOG" || true)
+rust_skipped=$(grep -cvE '^(sshd|packages|browser): ' "$WICKET_SKIP_LOG" || true)
 passed=$((cargo_passed - rust_skipped + sh_passed))
 failed=$((cargo_failed + sh_failed))
 if ((skipped)); then

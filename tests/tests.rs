@@ -15,5 +15,6 @@ mod ldap_wicketd;
 mod nss_module;
 mod pam_backend;
 mod pam_module;
+mod portal;
 mod promises;
 mod token;

@@ -3,6 +3,7 @@
 
 use crate::metrics::Metrics;
 use crate::net::{Cidr, parse_list};
+use crate::portal::csrf::CsrfKey;
 use crate::rules::{Rule, compile};
 use anyhow::{Context, Result};
 use std::sync::{Arc, RwLock};
@@ -55,13 +56,17 @@ pub struct App {
     pub metrics: Metrics,
     /// What outlives a reload: slow-work threads, counters, pending token uses.
     pub shared: Arc<Shared>,
+    /// The portal's CSRF key, made at start (a restart invalidates open forms); `None` only
+    /// if the random generator failed, and then the portal answers 503.
+    pub csrf: Option<CsrfKey>,
 }
 
 impl App {
     /// A daemon over `runtime`.
     pub fn new(runtime: Runtime, clock: SharedClock) -> Arc<Self> {
         let shared = runtime.auth.shared().clone();
-        Arc::new(Self { runtime: RwLock::new(Arc::new(runtime)), clock, metrics: Metrics::default(), shared })
+        let csrf = CsrfKey::generate().ok();
+        Arc::new(Self { runtime: RwLock::new(Arc::new(runtime)), clock, metrics: Metrics::default(), shared, csrf })
     }
 
     /// The current runtime.

@@ -7,30 +7,83 @@
 //! query; ask [`access::decide`]; render its [`Access`]. The proxy front (`/auth`,
 //! `/auth/nginx` for nginx `auth_request`, `/auth/forward` for Traefik and Caddy
 //! forward-auth, which read the same contract) answers 200 with `Remote-*` identity
-//! headers, 401 with challenges, 403, or 503 — never a redirect or a 400, which nginx would
-//! turn into a 500. `/whoami` answers scripts with JSON.
+//! headers, 401 with challenges, 403, or 503 — never a 400, which nginx would turn into a
+//! 500. `/whoami` answers scripts with JSON.
+//!
+//! With `[session]`, the portal's pages are routes too ([`crate::portal::routes`]), the
+//! session cookie is a credential when no `Authorization` header is sent, and a browser
+//! without one is pointed at the portal: `/auth` answers 401 with a `Location` nginx can
+//! turn into a redirect (`error_page 401 =302 $wicket_login`), `/auth/forward` answers 302
+//! when the client asks for HTML. A request with an `Authorization` header (curl, scripts)
+//! gets exactly the answers it got before.
 
 use crate::app::{App, Runtime};
 use crate::credentials::{self, Presented};
+use crate::portal::cookie::{Cookies, Lookup};
+use crate::portal::routes::{self, url_encode};
 use crate::rules::decide;
 use crate::target::{Target, original};
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use hyper::header::{
+    ACCEPT, CACHE_CONTROL, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER,
+    WWW_AUTHENTICATE,
+};
 use hyper::{Request, Response, StatusCode};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use wicket_core::access::net::any_contains;
 use wicket_core::access::{self, Access, BearerError, Offered, Refusal, Requirements, Tried};
 use wicket_core::auth::Identity;
-use wicket_core::config::Scheme;
+use wicket_core::config::{Scheme, SessionConfig};
+use wicket_core::secret::Secret;
 use wicket_core::verify::Credential;
 
 /// The response body type.
 pub type Body = Full<Bytes>;
 
+/// A request body the portal's forms can be read from. Only the portal reads bodies; every
+/// other route ignores them.
+pub trait FormBody: Send + 'static {
+    /// The whole body if it is at most `limit` bytes; `None` when longer or unreadable.
+    fn read_limited(self, limit: usize) -> impl std::future::Future<Output = Option<Bytes>> + Send;
+}
+
+impl FormBody for () {
+    async fn read_limited(self, _limit: usize) -> Option<Bytes> {
+        Some(Bytes::new())
+    }
+}
+
+impl FormBody for hyper::body::Incoming {
+    async fn read_limited(self, limit: usize) -> Option<Bytes> {
+        use http_body_util::BodyExt;
+        http_body_util::Limited::new(self, limit).collect().await.ok().map(|c| c.to_bytes())
+    }
+}
+
+impl FormBody for Full<Bytes> {
+    async fn read_limited(self, limit: usize) -> Option<Bytes> {
+        use http_body_util::BodyExt;
+        http_body_util::Limited::new(self, limit).collect().await.ok().map(|c| c.to_bytes())
+    }
+}
+
+impl FormBody for String {
+    async fn read_limited(self, limit: usize) -> Option<Bytes> {
+        (self.len() <= limit).then(|| Bytes::from(self))
+    }
+}
+
 /// Entry point for every request.
-pub async fn handle<B>(app: Arc<App>, peer: SocketAddr, req: Request<B>) -> Response<Body> {
+pub async fn handle<B: FormBody>(app: Arc<App>, peer: SocketAddr, req: Request<B>) -> Response<Body> {
     let path = req.uri().path();
+    let rt = app.runtime();
+    if let Some(session) = rt.cfg.session.as_ref().filter(|_| routes::is_portal_path(path)) {
+        let resp = routes::serve(&app, &rt, session, peer, req).await;
+        app.metrics.response("portal", resp.status().as_u16());
+        return resp;
+    }
     let (endpoint, resp) = match path {
         "/auth" | "/auth/nginx" | "/auth/forward" => ("auth", access_check(&app, peer, &req).await),
         "/whoami" => ("whoami", whoami(&app, peer, &req).await),
@@ -76,8 +129,89 @@ async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> 
     let required = Requirements { rule: decide(&rt.rules, &target), groups, scopes };
     let presented = credentials::from_headers(req.headers());
     let tried = presented.scheme();
-    let access = check(app, &rt, &target, presented, &required).await;
-    proxy_answer(&rt, tried, access)
+    let browser = match (&presented, rt.cfg.session.as_ref()) {
+        (Presented::None, Some(session)) => Some((session, session_cookie(req.headers(), session))),
+        _ => None,
+    };
+    let Some((session, cookie)) = browser else {
+        let access = check(app, &rt, &target, presented, &required).await;
+        return proxy_answer(&rt, tried, access);
+    };
+    let offered = match cookie {
+        Some(c) => Offered::Credential(Credential::Session(c)),
+        None => Offered::Nothing,
+    };
+    let access = decide_and_log(app, &rt, &target, offered, &required).await;
+    match access {
+        Access::Challenge { .. } => {
+            let from_proxy = any_contains(&rt.trusted, &peer.ip());
+            to_portal(&rt, session, req, from_proxy, tried, access)
+        }
+        other => proxy_answer(&rt, tried, other),
+    }
+}
+
+/// The session cookie's value when the browser sent exactly one (two of one name — an old
+/// host-only one beside a domain one, or one planted by a sibling — count as none).
+fn session_cookie(headers: &HeaderMap, session: &SessionConfig) -> Option<Secret> {
+    let cookies = Cookies::parse(headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes));
+    match cookies.unique(&session.name) {
+        Lookup::One(v) if !v.is_empty() => Some(Secret::from(v)),
+        _ => None,
+    }
+}
+
+/// A browser without a (live) session: `/auth/forward` redirects one that asks for HTML;
+/// otherwise 401 with challenges and a `Location` naming the portal, which nginx turns into
+/// a redirect with `auth_request_set` and `error_page 401 =302`.
+fn to_portal<B>(
+    rt: &Runtime,
+    session: &SessionConfig,
+    req: &Request<B>,
+    from_proxy: bool,
+    tried: Tried,
+    access: Access,
+) -> Response<Body> {
+    let original = if from_proxy { original_url(req.headers()) } else { String::new() };
+    let login = portal_login_url(session, &original);
+    let wants_html = req.headers().get_all(ACCEPT).iter().any(|v| v.as_bytes().windows(9).any(|w| w == b"text/html"));
+    let mut r = if req.uri().path() == "/auth/forward" && wants_html {
+        let mut r = text(StatusCode::FOUND, "");
+        *r.body_mut() = Full::new(Bytes::new());
+        r
+    } else {
+        proxy_answer(rt, tried, access)
+    };
+    if let Ok(v) = HeaderValue::from_str(&login) {
+        r.headers_mut().insert(LOCATION, v);
+    }
+    r
+}
+
+/// The URL the browser asked for, from a trusted proxy's headers: `X-Forwarded-Proto`,
+/// `X-Forwarded-Host` (or `X-Original-Host`), and the original URI. Empty when the host is
+/// unknown. The portal checks it again before following it.
+fn original_url(h: &HeaderMap) -> String {
+    let value = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let proto = match value("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("http") => "http",
+        _ => "https",
+    };
+    let host = value("x-forwarded-host").or_else(|| value("x-original-host"));
+    let uri = value("x-original-uri").or_else(|| value("x-forwarded-uri")).unwrap_or("/");
+    match host {
+        Some(host) if uri.starts_with('/') => format!("{proto}://{host}{uri}"),
+        _ => String::new(),
+    }
+}
+
+/// `<portal_url>/login?rd=<original URL, percent-encoded>`.
+fn portal_login_url(session: &SessionConfig, original: &str) -> String {
+    let base = session.portal_url.as_deref().unwrap_or("").trim_end_matches('/');
+    if original.is_empty() {
+        return format!("{base}/login");
+    }
+    format!("{base}/login?rd={}", url_encode(original))
 }
 
 async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Response<Body> {
@@ -92,7 +226,11 @@ async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Respon
 /// Translates the credentials, asks the core, writes its audit lines and metrics, and waits
 /// the delay it asks for.
 pub async fn check(app: &App, rt: &Runtime, target: &Target, presented: Presented, required: &Requirements) -> Access {
-    let offered = match presented {
+    decide_and_log(app, rt, target, offered(rt, target, presented), required).await
+}
+
+fn offered(rt: &Runtime, target: &Target, presented: Presented) -> Offered {
+    match presented {
         Presented::None | Presented::OtherScheme => Offered::Nothing,
         Presented::Malformed { scheme, why } => Offered::Malformed { scheme, why },
         Presented::Basic { user, password } if rt.offers(Scheme::Basic) => {
@@ -103,7 +241,10 @@ pub async fn check(app: &App, rt: &Runtime, target: &Target, presented: Presente
         }
         Presented::Bearer(token) if rt.offers(Scheme::Bearer) => Offered::Credential(Credential::Bearer(token)),
         Presented::Basic { .. } | Presented::Digest(_) | Presented::Bearer(_) => Offered::Nothing,
-    };
+    }
+}
+
+async fn decide_and_log(app: &App, rt: &Runtime, target: &Target, offered: Offered, required: &Requirements) -> Access {
     let decided = access::decide(&rt.auth, target, offered, required).await;
     for e in &decided.events {
         e.log();

@@ -48,6 +48,9 @@ pub enum Rejection {
     TokenRevoked,
     /// Token past its expiry.
     TokenExpired,
+    /// Browser session past its absolute end or its inactivity limit, or ended (sign-out,
+    /// revocation, lock, password change).
+    SessionExpired,
 }
 
 impl Rejection {
@@ -60,6 +63,7 @@ impl Rejection {
             Self::Expired => "expired",
             Self::TokenRevoked => "token_revoked",
             Self::TokenExpired => "token_expired",
+            Self::SessionExpired => "session_expired",
         }
     }
 }

@@ -42,12 +42,15 @@ export function serveStatic(dir) {
   });
 }
 
-/** Launches headless chromium with no network beyond what the page asks for. */
-export function launch() {
+/**
+ * Launches headless chromium with no network beyond what the page asks for; `extraArgs`
+ * are added (e.g. `--host-resolver-rules=MAP *.example.org 127.0.0.1`).
+ */
+export function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }

@@ -8,8 +8,9 @@
 //! page. Signed in, `/` shows who you are, `/logout` (a POST; a GET asks first) and
 //! `/password` work the same way, their tokens bound to the session.
 //!
-//! This module holds the pieces that depend on neither the store nor the access decision,
-//! each a pure function of its inputs (time is passed in):
+//! [`routes`] serves the pages and talks to the core (`open_session`, `verify`,
+//! `close_session`). The other modules depend on neither the store nor the access
+//! decision, each a pure function of its inputs (time is passed in):
 //!
 //! - [`redirect`]: which `rd` may be followed;
 //! - [`csrf`]: tokens bound to a session or to the pre-login cookie;
@@ -23,3 +24,4 @@ pub mod cookie;
 pub mod csrf;
 pub mod pages;
 pub mod redirect;
+pub mod routes;

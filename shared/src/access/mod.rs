@@ -212,8 +212,8 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
         }
         Offered::Credential(c) => c,
     };
-    let scheme = credential.scheme();
-    let refused_token = (scheme == Scheme::Bearer).then_some(BearerError::InvalidToken);
+    let scheme = credential.kind();
+    let refused_token = (credential.scheme() == Some(Scheme::Bearer)).then_some(BearerError::InvalidToken);
     let outcome = auth.verify(credential, &ctx).await;
     let mut d = Decided {
         access: Access::Unavailable,
@@ -228,10 +228,10 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
                 .all(|any_of| any_of.is_empty() || any_of.iter().any(|g| id.groups.contains(g)));
             let missing = id.scopes.as_ref().and_then(|have| required.scopes.iter().find(|s| !have.contains(s)));
             if !in_groups {
-                d.events.push(event(&ctx, scheme.as_str(), &id.name, Refusal::Group.as_str(), &id.backend));
+                d.events.push(event(&ctx, scheme, &id.name, Refusal::Group.as_str(), &id.backend));
                 Access::Forbidden { reason: Refusal::Group, insufficient_scope: None }
             } else if let Some(missing) = missing {
-                d.events.push(event(&ctx, scheme.as_str(), &id.name, Refusal::Scope.as_str(), &id.backend));
+                d.events.push(event(&ctx, scheme, &id.name, Refusal::Scope.as_str(), &id.backend));
                 let named = is_scope_token(missing).then(|| missing.clone());
                 Access::Forbidden { reason: Refusal::Scope, insufficient_scope: named }
             } else {

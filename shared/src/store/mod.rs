@@ -16,6 +16,10 @@
 //!   whichever process made it. wicketd's credential cache is keyed on it and reads it on
 //!   every request, so [`UserStore::generation`] must be cheap. Recording token uses
 //!   ([`UserStore::touch_tokens`]) and adding Digest values do not move it.
+//! - **Sessions end with their account**: locking, disabling, renaming or deleting a local
+//!   user, or setting its password, deletes that user's sessions (a rehash at login does
+//!   not); ending a session moves the generation counter; touching one does not. Sessions
+//!   are stored only by the SHA-256 of their cookie.
 //! - **Names are exact**: the store compares names byte for byte; canonicalisation is the
 //!   caller's ([`crate::verify`]). Unknown names are `Ok(None)` or the matching `NoSuch*`
 //!   error, never a storage error.
@@ -31,7 +35,7 @@ pub mod sqlite;
 mod types;
 
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
-pub use types::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, TokenInfo, User};
+pub use types::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, User};
 
 /// The embedded store under its old name, for code that opens a file by path.
 pub type Store = SqliteStore;
@@ -128,4 +132,20 @@ pub trait UserStore: Send + std::fmt::Debug {
     fn find_token(&self, hash: &str) -> Result<Option<(TokenInfo, User)>>;
     /// Records last uses `(token id, unix time)` in one transaction.
     fn touch_tokens(&mut self, uses: &[(i64, i64)]) -> Result<()>;
+
+    /// Stores a browser session; with `end_others`, the user's other sessions (same name
+    /// and backend) end in the same transaction.
+    fn add_session(&mut self, session: &SessionRecord, end_others: bool) -> Result<()>;
+    /// The session with this cookie hash.
+    fn find_session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
+    /// Sessions of one user or of all, oldest first.
+    fn list_sessions(&self, user: Option<&str>) -> Result<Vec<SessionRecord>>;
+    /// Records last uses `(cookie hash, unix time)` in one transaction.
+    fn touch_sessions(&mut self, seen: &[(String, i64)]) -> Result<()>;
+    /// Ends one session; true if it existed.
+    fn delete_session(&mut self, id_hash: &str) -> Result<bool>;
+    /// Ends every session of a user; how many.
+    fn delete_user_sessions(&mut self, user: &str) -> Result<u64>;
+    /// Forgets sessions past their absolute end; how many.
+    fn delete_expired_sessions(&mut self, now: i64) -> Result<u64>;
 }

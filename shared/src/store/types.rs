@@ -1,5 +1,6 @@
 //! The records a store keeps: users, groups, Digest values, tokens. Plain data, no storage.
 
+use crate::auth::Identity;
 use crate::config::DigestAlgorithm;
 use serde::Serialize;
 
@@ -178,4 +179,22 @@ impl TokenInfo {
     pub fn is_usable(&self, now: i64) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|t| t > now)
     }
+}
+
+/// A browser session as stored: found by the SHA-256 of its cookie value (the value itself
+/// is never stored), with a snapshot of the identity it was opened for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the cookie value, lowercase hex.
+    pub id_hash: String,
+    /// Who signed in (name, ids, groups and the backend that vouched, at sign-in).
+    pub identity: Identity,
+    /// When it was opened.
+    pub created_at: i64,
+    /// Last request seen with it (written in batches).
+    pub last_seen: i64,
+    /// Absolute end.
+    pub expires_at: i64,
+    /// Opened with "remember me" (a persistent cookie).
+    pub remember_me: bool,
 }

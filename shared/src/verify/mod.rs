@@ -15,9 +15,11 @@ mod context;
 mod digest;
 mod outcome;
 pub mod pool;
+pub mod session;
 
 pub use context::{Context, Front};
 pub use outcome::{AuditEvent, Decision, Outcome};
+pub use session::{NewSession, session_hash};
 
 use crate::auth::{Identity, Rejection, Verdict};
 use crate::cache::{CacheKey, CredentialCache};
@@ -56,16 +58,25 @@ pub enum Credential {
     },
     /// An RFC 6750 bearer token.
     Bearer(Secret),
+    /// A browser session cookie's value (the portal's; see [`session`]).
+    Session(Secret),
 }
 
 impl Credential {
-    /// The scheme this credential belongs to, for a front that speaks HTTP.
-    pub fn scheme(&self) -> Scheme {
+    /// The `Authorization` scheme this credential came in, for a front that speaks HTTP;
+    /// `None` for a session cookie.
+    pub fn scheme(&self) -> Option<Scheme> {
         match self {
-            Self::Password { .. } => Scheme::Basic,
-            Self::Digest { .. } => Scheme::Digest,
-            Self::Bearer(_) => Scheme::Bearer,
+            Self::Password { .. } => Some(Scheme::Basic),
+            Self::Digest { .. } => Some(Scheme::Digest),
+            Self::Bearer(_) => Some(Scheme::Bearer),
+            Self::Session(_) => None,
         }
+    }
+
+    /// The word in audit lines: `basic`, `digest`, `bearer`, `session`.
+    pub fn kind(&self) -> &'static str {
+        self.scheme().map_or("session", Scheme::as_str)
     }
 }
 
@@ -104,6 +115,7 @@ pub struct Shared {
     pub stats: Stats,
     token_uses: Mutex<HashMap<i64, i64>>,
     logged: Mutex<HashMap<String, i64>>,
+    sessions: session::SessionCache,
 }
 
 impl Shared {
@@ -119,6 +131,7 @@ impl Shared {
             stats: Stats::default(),
             token_uses: Mutex::new(HashMap::new()),
             logged: Mutex::new(HashMap::new()),
+            sessions: session::SessionCache::default(),
         })
     }
 }
@@ -228,6 +241,7 @@ impl Authenticator {
             Credential::Password { user, secret } => self.password(user, secret, ctx).await,
             Credential::Digest { response, method, uri } => self.digest_response(&response, &method, &uri, ctx),
             Credential::Bearer(token) => self.bearer(&token, ctx),
+            Credential::Session(cookie) => self.session(&cookie, ctx),
         }
     }
 
@@ -246,8 +260,10 @@ impl Authenticator {
         }
     }
 
-    /// Writes pending token uses (every few seconds and at shutdown). Blocking.
+    /// Writes pending token uses and session "last seen" times (every few seconds and at
+    /// shutdown). Blocking.
     pub fn flush_token_uses(&self) {
+        self.flush_session_touches();
         let pending: Vec<(i64, i64)> = {
             let mut map = self.shared.token_uses.lock().unwrap_or_else(|e| e.into_inner());
             map.drain().collect()

@@ -10,6 +10,7 @@
 mod digest;
 mod groups;
 mod schema;
+mod sessions;
 mod store_impl;
 mod tokens;
 mod users;

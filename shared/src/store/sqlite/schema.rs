@@ -83,4 +83,35 @@ BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
 CREATE TRIGGER tokens_deleted AFTER DELETE ON tokens
 BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
 "#,
+    // 2: browser sessions (the portal). A session is kept by the SHA-256 of its cookie value,
+    // never the value. Not tied to `users` by a key: LDAP and PAM users have sessions too.
+    // A local user's sessions end when the account is locked or disabled, renamed, deleted,
+    // or its password set (not merely rehashed at login: `upgrade_password` leaves
+    // `password_changed_at` out of its UPDATE, and `UPDATE OF` fires on the columns named).
+    r#"
+CREATE TABLE sessions (
+    id_hash      TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL,
+    backend      TEXT NOT NULL,
+    uid          INTEGER,
+    gid          INTEGER,
+    display_name TEXT,
+    email        TEXT,
+    groups       TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    remember_me  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX sessions_user ON sessions (user_name);
+
+CREATE TRIGGER users_sessions_password AFTER UPDATE OF password_changed_at ON users
+BEGIN DELETE FROM sessions WHERE backend = 'local' AND user_name = OLD.name; END;
+CREATE TRIGGER users_sessions_state AFTER UPDATE OF state ON users WHEN NEW.state != 'active'
+BEGIN DELETE FROM sessions WHERE backend = 'local' AND user_name = OLD.name; END;
+CREATE TRIGGER users_sessions_renamed AFTER UPDATE OF name ON users WHEN NEW.name IS NOT OLD.name
+BEGIN DELETE FROM sessions WHERE backend = 'local' AND user_name = OLD.name; END;
+CREATE TRIGGER users_sessions_deleted AFTER DELETE ON users
+BEGIN DELETE FROM sessions WHERE backend = 'local' AND user_name = OLD.name; END;
+"#,
 ];

@@ -4,7 +4,7 @@
 use super::SqliteStore;
 use crate::config::{DigestAlgorithm, UsersConfig};
 use crate::error::Result;
-use crate::store::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, TokenInfo, User, UserStore};
+use crate::store::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, User, UserStore};
 
 impl UserStore for SqliteStore {
     fn generation(&self) -> Result<i64> {
@@ -115,5 +115,26 @@ impl UserStore for SqliteStore {
     }
     fn touch_tokens(&mut self, uses: &[(i64, i64)]) -> Result<()> {
         SqliteStore::touch_tokens(self, uses)
+    }
+    fn add_session(&mut self, session: &SessionRecord, end_others: bool) -> Result<()> {
+        SqliteStore::add_session(self, session, end_others)
+    }
+    fn find_session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+        SqliteStore::find_session(self, id_hash)
+    }
+    fn list_sessions(&self, user: Option<&str>) -> Result<Vec<SessionRecord>> {
+        SqliteStore::list_sessions(self, user)
+    }
+    fn touch_sessions(&mut self, seen: &[(String, i64)]) -> Result<()> {
+        SqliteStore::touch_sessions(self, seen)
+    }
+    fn delete_session(&mut self, id_hash: &str) -> Result<bool> {
+        SqliteStore::delete_session(self, id_hash)
+    }
+    fn delete_user_sessions(&mut self, user: &str) -> Result<u64> {
+        SqliteStore::delete_user_sessions(self, user)
+    }
+    fn delete_expired_sessions(&mut self, now: i64) -> Result<u64> {
+        SqliteStore::delete_expired_sessions(self, now)
     }
 }

@@ -1,0 +1,489 @@
+//! The portal's routes: `GET/POST /login`, `GET/POST /logout`, the signed-in page at `/`
+//! (and `/account`), and `/portal.css`. Reached only with `[session]` in the config.
+//!
+//! A front like the others: the sign-in form becomes a `Credential::Password` with the
+//! request's `Context` (same chain, throttle and delays as Basic), a cookie becomes a
+//! `Credential::Session`; the core decides, this file renders. Every page carries the
+//! security headers ([`pages::security_headers`]); every POST is checked against a CSRF
+//! token ([`csrf`]); `rd` is followed only when [`redirect::checked_redirect`] allows it.
+//! Messages after a failed sign-in never say whether the account exists.
+//!
+//! Bodies: a form is read up to [`MAX_FORM_BYTES`]. The connection wrapper
+//! (`crate::conns::Watched`) turns control bytes into `0xFF` in bytes that arrive with a
+//! request head, which can include the start of a body; a form body
+//! (`application/x-www-form-urlencoded`) holds only printable ASCII, so a real form is never
+//! changed, and one carrying raw control bytes fails UTF-8 decoding and is refused.
+
+use super::cookie::{CookieOptions, Cookies, Lifetime, Lookup, delete_cookie, set_cookie};
+use super::csrf::{self, Binding, CsrfKey, Purpose};
+use super::pages::{self, Branding, LoginPage, LogoutPage, SignedInPage, field};
+use super::redirect::{RedirectPolicy, redirect_target};
+use crate::app::{App, Runtime};
+use crate::handler::{Body, FormBody};
+use crate::target::original;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{COOKIE, HeaderName, HeaderValue, LOCATION, RETRY_AFTER, SET_COOKIE};
+use hyper::{Method, Request, Response, StatusCode};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use wicket_core::auth::Identity;
+use wicket_core::config::SessionConfig;
+use wicket_core::secret::Secret;
+use wicket_core::verify::{Context, Credential, Decision, session_hash};
+
+/// Largest form body read (a sign-in form is a few hundred bytes).
+pub const MAX_FORM_BYTES: usize = 8 * 1024;
+/// How long a form's CSRF token stays good.
+const FORM_MAX_AGE: Duration = Duration::from_secs(3600);
+/// The one message after any failed sign-in: no hint whether the name exists.
+const SIGN_IN_FAILED: &str = "The username or password is incorrect.";
+
+/// True for the paths the portal answers.
+pub fn is_portal_path(path: &str) -> bool {
+    matches!(path, "/login" | "/logout" | "/" | "/account" | pages::CSS_PATH)
+}
+
+/// Everything a portal request needs from the current config.
+struct Portal<'a> {
+    rt: &'a Arc<Runtime>,
+    cfg: &'a SessionConfig,
+    key: &'a CsrfKey,
+    policy: RedirectPolicy,
+    now: i64,
+}
+
+impl Portal<'_> {
+    fn brand(&self) -> Branding<'_> {
+        Branding { title: &self.cfg.title, logo: self.cfg.logo.as_deref() }
+    }
+
+    fn cookie_options(&self) -> CookieOptions {
+        CookieOptions { domain: self.cfg.domain.clone(), secure: self.cfg.secure, same_site: self.cfg.same_site }
+    }
+
+    /// The pre-login cookie is host-only (its `__Host-` name demands it with `Secure`).
+    fn prelogin_options(&self) -> CookieOptions {
+        CookieOptions { domain: None, ..self.cookie_options() }
+    }
+
+    fn page(&self, status: StatusCode, html: String) -> Response<Body> {
+        let mut r = Response::new(Full::new(Bytes::from(html)));
+        *r.status_mut() = status;
+        let h = r.headers_mut();
+        h.insert(hyper::header::CONTENT_TYPE, HeaderValue::from_static(pages::HTML_CONTENT_TYPE));
+        for (name, value) in pages::security_headers(&self.policy) {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                h.insert(HeaderName::from_static(static_lower(name)), v);
+            }
+        }
+        r
+    }
+
+    fn error(&self, status: StatusCode, heading: &str, message: &str) -> Response<Body> {
+        self.page(status, pages::error_page(&self.brand(), heading, message))
+    }
+
+    /// 303 to `location` (already checked), with the security headers.
+    fn see_other(&self, location: &str) -> Response<Body> {
+        let mut r = self.page(StatusCode::SEE_OTHER, String::new());
+        if let Ok(v) = HeaderValue::from_str(location) {
+            r.headers_mut().insert(LOCATION, v);
+        }
+        r
+    }
+
+    /// The session cookie's value when the browser sent exactly one.
+    fn session_cookie(&self, cookies: &Cookies) -> Option<Secret> {
+        match cookies.unique(&self.cfg.name) {
+            Lookup::One(v) if !v.is_empty() => Some(Secret::from(v)),
+            _ => None,
+        }
+    }
+
+    /// The signed-in identity and the session's hash, if the cookie holds a live session.
+    async fn signed_in(&self, cookies: &Cookies, ctx: &Context) -> Option<(Identity, String)> {
+        let cookie = self.session_cookie(cookies)?;
+        let hash = session_hash(&cookie);
+        let outcome = self.rt.auth.verify(Credential::Session(cookie), ctx).await;
+        outcome.event.log();
+        match outcome.decision {
+            Decision::Accepted(id) => Some((id, hash)),
+            _ => None,
+        }
+    }
+
+    fn login_page(
+        &self,
+        status: StatusCode,
+        prelogin: &str,
+        error: Option<&str>,
+        username: &str,
+        rd: &str,
+    ) -> Response<Body> {
+        let token = match csrf::issue(self.key, Purpose::Login, Binding::PreLogin(prelogin), self.now) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!("portal: {e}");
+                return self.error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "Please try again later.");
+            }
+        };
+        // Keep `rd` in the form only when it would be followed.
+        let rd = redirect_target(Some(rd), &self.policy, "");
+        let page = LoginPage { error, username, rd, csrf: &token, remember_me: self.cfg.remember_me_enabled() };
+        let mut r = self.page(status, pages::login(&self.brand(), &page));
+        let name = csrf::prelogin_cookie_name(self.cfg.secure);
+        match set_cookie(name, prelogin, &self.prelogin_options(), Lifetime::BrowserSession) {
+            Ok(c) => append(&mut r, SET_COOKIE, &c),
+            Err(e) => tracing::warn!("portal: pre-login cookie: {e}"),
+        }
+        r
+    }
+}
+
+/// The header names [`pages::security_headers`] uses, lower-cased for `HeaderName`.
+fn static_lower(name: &'static str) -> &'static str {
+    match name {
+        "Content-Security-Policy" => "content-security-policy",
+        "Referrer-Policy" => "referrer-policy",
+        "X-Content-Type-Options" => "x-content-type-options",
+        "Cache-Control" => "cache-control",
+        _ => "x-portal-header",
+    }
+}
+
+fn append(r: &mut Response<Body>, name: HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        r.headers_mut().append(name, v);
+    }
+}
+
+/// Answers a portal path (see [`is_portal_path`]) under `cfg`.
+pub async fn serve<B: FormBody>(
+    app: &Arc<App>,
+    rt: &Arc<Runtime>,
+    cfg: &SessionConfig,
+    peer: SocketAddr,
+    req: Request<B>,
+) -> Response<Body> {
+    let policy = RedirectPolicy::new(cfg.domain.as_deref(), &cfg.allowed_redirect_hosts);
+    let Some(key) = app.csrf.as_ref() else {
+        return text_unavailable();
+    };
+    let portal = Portal { rt, cfg, key, policy, now: app.clock.now() };
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    let target = original(req.method(), req.uri(), req.headers(), peer, &rt.trusted);
+    let ctx = target.context();
+    let cookies = Cookies::parse(req.headers().get_all(COOKIE).iter().map(HeaderValue::as_bytes));
+    let query_rd = query_param(req.uri().query().unwrap_or(""), field::RD).unwrap_or_default();
+    match (method, path.as_str()) {
+        (Method::GET | Method::HEAD, pages::CSS_PATH) => css(),
+        (Method::GET | Method::HEAD, "/login") => {
+            if portal.signed_in(&cookies, &ctx).await.is_some() {
+                return portal.see_other(redirect_target(Some(&query_rd), &portal.policy, pages::HOME_PATH));
+            }
+            let prelogin = match prelogin_value(&cookies, cfg) {
+                Some(v) => v,
+                None => match csrf::new_prelogin_value() {
+                    Ok(v) => v,
+                    Err(_) => return text_unavailable(),
+                },
+            };
+            portal.login_page(StatusCode::OK, &prelogin, None, "", &query_rd)
+        }
+        (Method::POST, "/login") => {
+            let Some(form) = read_form(req.into_body()).await else {
+                return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+            };
+            login(app, &portal, &cookies, &ctx, &form).await
+        }
+        (Method::GET | Method::HEAD, "/logout") => match portal.signed_in(&cookies, &ctx).await {
+            Some((id, hash)) => {
+                let Ok(token) = csrf::issue(key, Purpose::Logout, Binding::Session(hash.as_bytes()), portal.now) else {
+                    return text_unavailable();
+                };
+                let rd = redirect_target(Some(&query_rd), &portal.policy, "");
+                let page = LogoutPage { user: &id.name, csrf: &token, rd };
+                portal.page(StatusCode::OK, pages::logout_confirm(&portal.brand(), &page))
+            }
+            None => portal.see_other("/login"),
+        },
+        (Method::POST, "/logout") => {
+            let Some(form) = read_form(req.into_body()).await else {
+                return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+            };
+            logout(&portal, &cookies, &ctx, &form).await
+        }
+        (Method::GET | Method::HEAD, "/" | "/account") => match portal.signed_in(&cookies, &ctx).await {
+            Some((id, hash)) => {
+                let Ok(token) = csrf::issue(key, Purpose::Logout, Binding::Session(hash.as_bytes()), portal.now) else {
+                    return text_unavailable();
+                };
+                let page = SignedInPage {
+                    user: &id.name,
+                    display_name: id.display_name.as_deref(),
+                    groups: &id.groups,
+                    csrf: &token,
+                    can_change_password: false,
+                };
+                portal.page(StatusCode::OK, pages::signed_in(&portal.brand(), &page))
+            }
+            None => portal.see_other("/login"),
+        },
+        _ => {
+            let mut r = portal.error(StatusCode::METHOD_NOT_ALLOWED, "Not allowed", "This page does not take that.");
+            let allow = if path == "/login" || path == "/logout" { "GET, HEAD, POST" } else { "GET, HEAD" };
+            r.headers_mut().insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
+            r
+        }
+    }
+}
+
+/// `POST /login`.
+async fn login(app: &App, portal: &Portal<'_>, cookies: &Cookies, ctx: &Context, form: &Form) -> Response<Body> {
+    let username = form.get(field::USERNAME).unwrap_or_default();
+    let rd = form.get(field::RD).unwrap_or_default();
+    let name = csrf::prelogin_cookie_name(portal.cfg.secure);
+    let prelogin = cookies.first(name).unwrap_or("").to_string();
+    let token = form.get(field::CSRF).unwrap_or_default();
+    let checked =
+        csrf::verify(portal.key, Purpose::Login, Binding::PreLogin(&prelogin), &token, portal.now, FORM_MAX_AGE);
+    if let Err(e) = checked {
+        tracing::debug!("portal: sign-in form refused: {e}");
+        let fresh = match csrf::new_prelogin_value() {
+            Ok(v) => v,
+            Err(_) => return text_unavailable(),
+        };
+        let msg = "The form expired or was not sent from this page. Please sign in again.";
+        return portal.login_page(StatusCode::FORBIDDEN, &fresh, Some(msg), &username, &rd);
+    }
+    let password = form.get(field::PASSWORD).unwrap_or_default();
+    if username.trim().is_empty() || password.is_empty() {
+        return portal.login_page(StatusCode::UNAUTHORIZED, &prelogin, Some(SIGN_IN_FAILED), &username, &rd);
+    }
+    let remember_me = form.get(field::REMEMBER_ME).is_some_and(|v| !v.is_empty());
+    let credential = Credential::Password { user: username.clone(), secret: Secret::from_string(password) };
+    let outcome = portal.rt.auth.verify(credential, ctx).await;
+    outcome.event.log();
+    app.metrics.decision("portal", outcome.event.outcome);
+    if !outcome.delay.is_zero() {
+        tokio::time::sleep(outcome.delay).await;
+    }
+    let id = match outcome.decision {
+        Decision::Accepted(id) => id,
+        Decision::Throttled(left) => {
+            let msg = "Too many attempts. Please wait a moment and try again.";
+            let mut r = portal.login_page(StatusCode::TOO_MANY_REQUESTS, &prelogin, Some(msg), &username, &rd);
+            append(&mut r, RETRY_AFTER, &left.as_secs().max(1).to_string());
+            return r;
+        }
+        Decision::Unavailable(_) => {
+            let msg = "Sign-in is unavailable right now. Please try again later.";
+            return portal.login_page(StatusCode::SERVICE_UNAVAILABLE, &prelogin, Some(msg), &username, &rd);
+        }
+        Decision::Rejected(_) | Decision::Unknown | Decision::Stale => {
+            return portal.login_page(StatusCode::UNAUTHORIZED, &prelogin, Some(SIGN_IN_FAILED), &username, &rd);
+        }
+    };
+    // A fresh session, whatever cookie the browser brought (no fixation).
+    let opened = {
+        let (id, rt) = (id.clone(), portal.rt.clone());
+        tokio::task::spawn_blocking(move || rt.auth.open_session(&id, remember_me)).await
+    };
+    let session = match opened {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            tracing::warn!("portal: could not open a session: {e}");
+            let msg = "Sign-in is unavailable right now. Please try again later.";
+            return portal.login_page(StatusCode::SERVICE_UNAVAILABLE, &prelogin, Some(msg), &username, &rd);
+        }
+        Err(_) => return text_unavailable(),
+    };
+    let lifetime = if session.persistent {
+        Lifetime::Persistent(Duration::from_secs(
+            u64::try_from(session.expires_at.saturating_sub(portal.now)).unwrap_or(1).max(1),
+        ))
+    } else {
+        Lifetime::BrowserSession
+    };
+    let value = session.cookie.expose_str().unwrap_or_default();
+    let mut r = portal.see_other(redirect_target(Some(&rd), &portal.policy, pages::HOME_PATH));
+    match set_cookie(&portal.cfg.name, value, &portal.cookie_options(), lifetime) {
+        Ok(c) => append(&mut r, SET_COOKIE, &c),
+        Err(e) => {
+            tracing::warn!("portal: session cookie: {e}");
+            return text_unavailable();
+        }
+    }
+    if let Ok(c) = delete_cookie(name, &portal.prelogin_options()) {
+        append(&mut r, SET_COOKIE, &c);
+    }
+    tracing::info!(target: "wicket::audit", front = "http", user = %id.name.escape_debug(), scheme = "session",
+        outcome = "session_opened", backend = %id.backend, persistent = session.persistent, "auth");
+    r
+}
+
+/// `POST /logout`: with a token bound to this session, the session ends and the cookie is
+/// deleted. Without a live session there is nothing to end: the cookie is deleted anyway.
+async fn logout(portal: &Portal<'_>, cookies: &Cookies, ctx: &Context, form: &Form) -> Response<Body> {
+    let rd = form.get(field::RD).unwrap_or_default();
+    let next = redirect_target(Some(&rd), &portal.policy, "/login");
+    let delete = |mut r: Response<Body>| {
+        if let Ok(c) = delete_cookie(&portal.cfg.name, &portal.cookie_options()) {
+            append(&mut r, SET_COOKIE, &c);
+        }
+        r
+    };
+    let Some((id, hash)) = portal.signed_in(cookies, ctx).await else {
+        return delete(portal.see_other(next));
+    };
+    let token = form.get(field::CSRF).unwrap_or_default();
+    let checked =
+        csrf::verify(portal.key, Purpose::Logout, Binding::Session(hash.as_bytes()), &token, portal.now, FORM_MAX_AGE);
+    if let Err(e) = checked {
+        tracing::debug!("portal: sign-out form refused: {e}");
+        return portal.error(
+            StatusCode::FORBIDDEN,
+            "Not signed out",
+            "The form expired. Please go back and try again.",
+        );
+    }
+    let Some(cookie) = portal.session_cookie(cookies) else { return delete(portal.see_other(next)) };
+    let rt = portal.rt.clone();
+    match tokio::task::spawn_blocking(move || rt.auth.close_session(&cookie)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            tracing::warn!("portal: could not end a session: {e}");
+            return text_unavailable();
+        }
+        Err(_) => return text_unavailable(),
+    }
+    tracing::info!(target: "wicket::audit", front = "http", user = %id.name.escape_debug(), scheme = "session",
+        outcome = "session_closed", backend = %id.backend, "auth");
+    delete(portal.see_other(next))
+}
+
+/// A pre-login cookie the browser already has, if it looks like one this portal wrote
+/// (kept, so two open sign-in tabs both work).
+fn prelogin_value(cookies: &Cookies, cfg: &SessionConfig) -> Option<String> {
+    let v = cookies.first(csrf::prelogin_cookie_name(cfg.secure))?;
+    let ok = (32..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    ok.then(|| v.to_string())
+}
+
+fn css() -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from_static(pages::CSS.as_bytes())));
+    for (name, value) in pages::css_headers() {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name.to_ascii_lowercase()), HeaderValue::from_str(value)) {
+            r.headers_mut().insert(n, v);
+        }
+    }
+    r
+}
+
+fn text_unavailable() -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from_static(b"portal unavailable\n")));
+    *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    r.headers_mut().insert(hyper::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// An `application/x-www-form-urlencoded` body, decoded.
+#[derive(Default)]
+struct Form {
+    pairs: Vec<(String, String)>,
+}
+
+impl Form {
+    /// The first value of `name`.
+    fn get(&self, name: &str) -> Option<String> {
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+}
+
+impl Drop for Form {
+    fn drop(&mut self) {
+        // The password passed through here.
+        for (_, v) in &mut self.pairs {
+            zeroize::Zeroize::zeroize(v);
+        }
+    }
+}
+
+/// Reads and decodes a form body of at most [`MAX_FORM_BYTES`]; `None` when it is longer,
+/// unreadable, or not UTF-8 after decoding.
+async fn read_form<B: FormBody>(body: B) -> Option<Form> {
+    let bytes = body.read_limited(MAX_FORM_BYTES).await?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let mut form = Form::default();
+    for pair in text.split('&').filter(|p| !p.is_empty()).take(32) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        form.pairs.push((url_decode(k)?, url_decode(v)?));
+    }
+    Some(form)
+}
+
+/// One query parameter, decoded once.
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (url_decode(k).as_deref() == Some(name)).then(|| url_decode(v)).flatten()
+    })
+}
+
+/// `+` is a space, `%XX` a byte; the result must be UTF-8. A malformed escape is refused.
+fn url_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = (bytes.next()? as char).to_digit(16)?;
+                let lo = (bytes.next()? as char).to_digit(16)?;
+                out.push(u8::try_from(hi * 16 + lo).ok()?);
+            }
+            b => out.push(b),
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// `s` percent-encoded for a query value: everything but RFC 3986 unreserved characters.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3 / 2);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_values_decode_once_and_refuse_bad_escapes() {
+        assert_eq!(url_decode("a+b%2Fc%252F").as_deref(), Some("a b/c%2F"));
+        assert_eq!(url_decode("%zz"), None);
+        assert_eq!(url_decode("%4"), None);
+        assert_eq!(url_decode("%FF"), None);
+        assert_eq!(
+            query_param("x=1&rd=https%3A%2F%2Fa.example.org%2F", "rd").as_deref(),
+            Some("https://a.example.org/")
+        );
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        let s = "https://app.example.org/a b?x=1&y=é#z";
+        assert_eq!(url_decode(&url_encode(s)).as_deref(), Some(s));
+        assert!(url_encode(s).bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+    }
+}
