@@ -5,6 +5,7 @@
 mod support;
 
 mod apache;
+mod caddy;
 mod cli;
 mod cost;
 mod http;
