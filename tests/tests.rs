@@ -18,3 +18,4 @@ mod pam_backend;
 mod pam_module;
 mod promises;
 mod token;
+mod traefik;
