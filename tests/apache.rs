@@ -3,54 +3,13 @@
 //! Python server behind it echoes the request headers it receives, and curl is the client.
 
 use crate::support::servers::{STARTUP, Wicketd, curl, raw_status, reserve_port};
-use crate::support::{Env, poll, require, wait_for, wait_until};
+use crate::support::upstream::{Proc, corrupt_store, echo_server};
+use crate::support::{Env, require, wait_for, wait_until};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 const APACHE: &str = "/usr/sbin/apache2";
 const MODULES: &str = "/usr/lib/apache2/modules";
-
-/// A child process stopped (TERM, then KILL) on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
-            if poll(STARTUP, || self.0.try_wait().ok().flatten()).is_none() {
-                let _ = self.0.kill();
-                let _ = self.0.wait();
-            }
-        }
-    }
-}
-
-/// The upstream: answers every GET with the request headers it received, one per line.
-fn echo_server() -> (Proc, u16) {
-    let port = reserve_port();
-    let script = r#"
-import sys, http.server
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = "".join(f"{k.lower()}: {v}\n" for k, v in self.headers.items()).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-"#;
-    let child = Command::new("python3")
-        .args(["-c", script, &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("python3: {e}"));
-    let p = Proc(child);
-    wait_until(STARTUP, "the echo server", || raw_status(port, b"GET / HTTP/1.0\r\n\r\n") == 200);
-    (p, port)
-}
 
 /// Apache on its own port, with its own ServerRoot, pid file and logs in `dir`.
 struct Apache {
@@ -218,13 +177,7 @@ fn apache_mod_authnz_fcgi_guards_locations() {
     assert!(!log.contains("panicked"), "{log}");
 
     // The store becomes unreadable: 503 reaches the client.
-    let garbage: Vec<u8> = (0..16 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    std::fs::write(&env.db, garbage).unwrap_or_else(|e| panic!("{e}"));
-    for ext in ["-wal", "-shm"] {
-        let mut p = env.db.clone().into_os_string();
-        p.push(ext);
-        let _ = std::fs::remove_file(p);
-    }
+    corrupt_store(&env.db);
     let r = curl(&["-u", "alice:pw-alice", &a.url("/app/x")]);
     assert_eq!(r.status, 503, "{}", logs());
     assert!(r.headers.contains("retry-after: 5"), "{}", r.headers);

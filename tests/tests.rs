@@ -5,8 +5,10 @@
 mod support;
 
 mod apache;
+mod caddy;
 mod cli;
 mod cost;
+mod envoy;
 mod http;
 mod http_limits;
 mod import;
@@ -18,3 +20,4 @@ mod pam_module;
 mod portal;
 mod promises;
 mod token;
+mod traefik;

@@ -86,6 +86,7 @@ pub async fn handle<B: FormBody>(app: Arc<App>, peer: SocketAddr, req: Request<B
     }
     let (endpoint, resp) = match path {
         "/auth" | "/auth/nginx" | "/auth/forward" => ("auth", access_check(&app, peer, &req).await),
+        p if crate::envoy::serves(p) => ("auth", crate::envoy::access_check(&app, peer, &req).await),
         "/whoami" => ("whoami", whoami(&app, peer, &req).await),
         "/healthz" => ("healthz", healthz(&app).await),
         "/metrics" => ("metrics", metrics(&app)),

@@ -19,6 +19,7 @@ pub mod app;
 pub mod conns;
 pub mod credentials;
 pub mod demo;
+pub mod envoy;
 pub mod fastcgi;
 pub mod fds;
 pub mod handler;

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 pub mod nss;
 pub mod pam;
+pub mod proxied;
 pub mod servers;
 pub mod slapd;
+pub mod upstream;
 
 /// Path of a workspace binary next to this test executable (`target/<profile>/NAME`).
 pub fn bin(name: &str) -> PathBuf {
