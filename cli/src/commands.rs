@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::prompt::{self, Source};
-use crate::{Cli, CmdResult, Command, GroupCmd, ImportCmd, TokenCmd, UserCmd};
+use crate::{Cli, CmdResult, Command, GroupCmd, ImportCmd, SessionCmd, TokenCmd, UserCmd};
 use anyhow::{Context as _, anyhow, bail};
 use serde::Serialize;
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ use wicket_core::accounts::{
 };
 use wicket_core::duration::{format_unix, sanitize};
 use wicket_core::names::validate_name;
-use wicket_core::store::{AccountState, NewUser, TokenInfo, User};
+use wicket_core::store::{AccountState, NewUser, SessionRecord, TokenInfo, User};
 use wicket_core::verify::pool::SlowPool;
 use wicket_core::verify::{Authenticator, Context, Credential, Decision, Shared};
 
@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::User(c) => user(&ctx, c),
         Command::Group(c) => group(&ctx, c),
         Command::Token(c) => token_cmd(&ctx, c),
+        Command::Session(c) => session_cmd(&ctx, c),
         Command::Import(ImportCmd::Htpasswd { file }) => crate::import::htpasswd(&ctx, &file),
         Command::Check { user, pw } => check(&ctx, &user, Source::from_flag(pw.password_stdin)),
     }
@@ -262,6 +263,96 @@ fn token_state(t: &TokenInfo, now: i64) -> &'static str {
 fn token_times(t: &TokenInfo) -> String {
     let f = |o: Option<i64>| o.map(format_unix).unwrap_or_else(|| "-".into());
     format!("created {} expires {} last-used {}", format_unix(t.created_at), f(t.expires_at), f(t.last_used_at))
+}
+
+/// Hex characters of the stored hash that name a session on the command line: enough to
+/// tell sessions apart, too few to stand for the hash (which is itself not the cookie).
+const SESSION_ID_LEN: usize = 12;
+
+/// A session as `session list` shows it: a short id, never the cookie or its full hash.
+#[derive(Serialize)]
+struct SessionView<'a> {
+    id: &'a str,
+    user: &'a str,
+    backend: &'a str,
+    groups: &'a [String],
+    created_at: i64,
+    last_seen: i64,
+    expires_at: i64,
+    remember_me: bool,
+}
+
+impl<'a> SessionView<'a> {
+    fn new(s: &'a SessionRecord) -> Self {
+        Self {
+            id: session_id(s),
+            user: &s.identity.name,
+            backend: &s.identity.backend,
+            groups: &s.identity.groups,
+            created_at: s.created_at,
+            last_seen: s.last_seen,
+            expires_at: s.expires_at,
+            remember_me: s.remember_me,
+        }
+    }
+}
+
+fn session_id(s: &SessionRecord) -> &str {
+    s.id_hash.get(..SESSION_ID_LEN).unwrap_or(&s.id_hash)
+}
+
+fn session_cmd(ctx: &Ctx, cmd: SessionCmd) -> CmdResult {
+    match cmd {
+        SessionCmd::List { user, json } => {
+            let sessions = ctx.existing_store()?.list_sessions(user.as_deref())?;
+            if json.json {
+                return print_json(&sessions.iter().map(SessionView::new).collect::<Vec<_>>());
+            }
+            for s in &sessions {
+                println!(
+                    "{:<12} {:<20} {:<6} opened {} last-seen {} ends {}{}",
+                    session_id(s),
+                    s.identity.name,
+                    s.identity.backend,
+                    format_unix(s.created_at),
+                    format_unix(s.last_seen),
+                    format_unix(s.expires_at),
+                    if s.remember_me { " remembered" } else { "" },
+                );
+            }
+            ok()
+        }
+        SessionCmd::Revoke { id: Some(id), user: None } => {
+            let wanted = id.trim().to_ascii_lowercase();
+            if wanted.len() != SESSION_ID_LEN || !wanted.bytes().all(|b| b.is_ascii_hexdigit()) {
+                bail!(
+                    "invalid session id `{}`: use the {SESSION_ID_LEN} characters `wicket session list` shows",
+                    sanitize(&id)
+                );
+            }
+            let mut store = ctx.existing_store()?;
+            let found: Vec<SessionRecord> =
+                store.list_sessions(None)?.into_iter().filter(|s| session_id(s) == wanted).collect();
+            let [session] = found.as_slice() else {
+                if found.is_empty() {
+                    bail!("no session `{wanted}`");
+                }
+                bail!("`{wanted}` names {} sessions: revoke them with --user", found.len());
+            };
+            if !store.delete_session(&session.id_hash)? {
+                bail!("no session `{wanted}`");
+            }
+            eprintln!("revoked session {wanted} of {}", session.identity.name);
+            ok()
+        }
+        SessionCmd::Revoke { id: None, user: Some(user) } => {
+            let n = ctx.existing_store()?.delete_user_sessions(&user)?;
+            eprintln!("revoked {n} session{} of {}", if n == 1 { "" } else { "s" }, sanitize(&user));
+            ok()
+        }
+        // clap's group admits exactly one of the two.
+        SessionCmd::Revoke { .. } => Ok(ExitCode::from(2)),
+    }
 }
 
 /// Runs the real pipeline, as wicketd would for a login (throttle state is this process's

@@ -40,6 +40,9 @@ enum Command {
     /// Bearer tokens for scripts.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Browser sessions opened at the sign-in portal.
+    #[command(subcommand)]
+    Session(SessionCmd),
     /// Import users from another tool.
     #[command(subcommand)]
     Import(ImportCmd),
@@ -217,6 +220,28 @@ enum TokenCmd {
         user: String,
         /// Token name.
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionCmd {
+    /// List sessions (an id, the user, when opened, last seen and ending; never the cookie).
+    List {
+        /// Only this user's sessions.
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// End one session by the id `list` shows, or every session of a user. A running
+    /// wicketd refuses it on the next request.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["id", "user"])))]
+    Revoke {
+        /// The session's id, as `session list` shows it.
+        id: Option<String>,
+        /// End every session of this user instead.
+        #[arg(long)]
+        user: Option<String>,
     },
 }
 

@@ -283,3 +283,5 @@ async fn locking_the_account_ends_its_sessions_at_once() {
     assert_eq!(auth_with_cookie(&fx, "/auth", &pair).await.status(), StatusCode::UNAUTHORIZED);
     let _ = Cookies::default();
 }
+
+mod password;

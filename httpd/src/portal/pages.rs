@@ -21,7 +21,7 @@ pub const LOGIN_PATH: &str = "/login";
 /// Sign-out form target (a GET shows the confirm page).
 pub const LOGOUT_PATH: &str = "/logout";
 /// Password change form target (and page).
-pub const PASSWORD_PATH: &str = "/password";
+pub const PASSWORD_PATH: &str = "/account/password";
 /// The signed-in page.
 pub const HOME_PATH: &str = "/";
 
@@ -437,7 +437,7 @@ mod tests {
             ),
             "{html}"
         );
-        assert!(html.contains("<a href=\"/password\">Change password</a>"), "{html}");
+        assert!(html.contains("<a href=\"/account/password\">Change password</a>"), "{html}");
         assert!(!html.contains("<script>"), "{html}");
 
         let html = signed_in(
