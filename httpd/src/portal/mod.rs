@@ -6,7 +6,7 @@
 //! the same `verify` as Basic, and on success sets the session cookie ([`cookie`]) and
 //! redirects to `rd` if [`redirect::checked_redirect`] allows it, else to the portal's own
 //! page. Signed in, `/` shows who you are, `/logout` (a POST; a GET asks first) and
-//! `/password` work the same way, their tokens bound to the session.
+//! `/account/password` work the same way, their tokens bound to the session.
 //!
 //! [`routes`] serves the pages and talks to the core (`open_session`, `verify`,
 //! `close_session`). The other modules depend on neither the store nor the access
