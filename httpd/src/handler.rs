@@ -87,6 +87,7 @@ pub async fn handle<B: FormBody>(app: Arc<App>, peer: SocketAddr, req: Request<B
     let (endpoint, resp) = match path {
         "/auth" | "/auth/nginx" | "/auth/forward" => ("auth", access_check(&app, peer, &req).await),
         p if crate::envoy::serves(p) => ("auth", crate::envoy::access_check(&app, peer, &req).await),
+        p if crate::authelia::serves(p) => ("auth", crate::authelia::access_check(&app, peer, &req).await),
         "/whoami" => ("whoami", whoami(&app, peer, &req).await),
         "/healthz" => ("healthz", healthz(&app).await),
         "/metrics" => ("metrics", metrics(&app)),
@@ -123,7 +124,8 @@ fn requirements(query: Option<&str>) -> (Vec<String>, Vec<String>) {
     (groups, scopes)
 }
 
-async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Response<Body> {
+/// `/auth`'s check (also answering [`crate::authelia`]'s aliases, translated).
+pub(crate) async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Response<Body> {
     let rt = app.runtime();
     let target = original(req.method(), req.uri(), req.headers(), peer, &rt.trusted);
     let (groups, scopes) = requirements(req.uri().query());

@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod authelia;
 pub mod conns;
 pub mod credentials;
 pub mod demo;

@@ -2,6 +2,7 @@
 //! fixture and helpers live here, the tests in one file per seam.
 
 mod access;
+mod authelia;
 mod portal;
 mod schemes;
 mod service;
