@@ -111,8 +111,12 @@ pub(crate) fn run_script(script: &str, vars: &[(&str, String)], logs: impl Fn() 
     said
 }
 
-/// wicketd with `[session]` for example.org (plus `extra`) and nginx with the example
-/// config: the portal on auth.example.org, the protected sites app. and wiki.example.org.
+/// A logo as the data: URL a config may hold (a wicket: three stumps and a bail).
+const LOGO: &str = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0naHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmcnIHZpZXdCb3g9JzAgMCA0OCA0OCc+PHJlY3Qgd2lkdGg9JzQ4JyBoZWlnaHQ9JzQ4JyByeD0nMTInIGZpbGw9JyMxZDRlZDgnLz48ZyBmaWxsPScjZmZmJz48cmVjdCB4PScxMicgeT0nMTEnIHdpZHRoPScyNCcgaGVpZ2h0PSc0JyByeD0nMicvPjxyZWN0IHg9JzEzJyB5PScxOCcgd2lkdGg9JzQnIGhlaWdodD0nMjAnIHJ4PScyJy8+PHJlY3QgeD0nMjInIHk9JzE4JyB3aWR0aD0nNCcgaGVpZ2h0PScyMCcgcng9JzInLz48cmVjdCB4PSczMScgeT0nMTgnIHdpZHRoPSc0JyBoZWlnaHQ9JzIwJyByeD0nMicvPjwvZz48L3N2Zz4=";
+
+/// wicketd with `[session]` for example.org (plus `extra`; branded with a title and a logo)
+/// and nginx with the example config: the portal on auth.example.org, the protected sites
+/// app. and wiki.example.org. alice (Alice Liddell) is in the groups admins and developers.
 struct Site {
     env: Env,
     wicketd: Wicketd,
@@ -124,11 +128,16 @@ struct Site {
 impl Site {
     fn start(extra: &str) -> Self {
         let env = Env::new();
-        env.add_user("alice", "pw-alice");
+        env.ok(&["user", "add", "alice", "--full-name", "Alice Liddell", "--password-stdin"], "pw-alice\n");
+        for group in ["admins", "developers"] {
+            env.ok(&["group", "add", group], "");
+            env.ok(&["group", "add-member", group, "alice"], "");
+        }
         let (port, upstream, wiki) = (reserve_port(), reserve_port(), reserve_port());
         let portal = format!("http://auth.example.org:{port}");
         let session = format!(
-            "[session]\nsecure = false\ndomain = \"example.org\"\nportal_url = \"{portal}\"\nremember_me = \"30d\"\n{extra}"
+            "[session]\nsecure = false\ndomain = \"example.org\"\nportal_url = \"{portal}\"\nremember_me = \"30d\"\n\
+             title = \"Example Corp\"\nlogo = \"{LOGO}\"\n{extra}"
         );
         let wicketd = Wicketd::start(&env, &session);
         let nginx = PortalNginx::start(env.dir.path(), port, upstream, wiki, wicketd.port);
@@ -164,7 +173,13 @@ fn a_browser_signs_in_through_nginx_and_scripts_are_unaffected() {
     // Scripts on the same location: credentials give 200/401, no redirect.
     let base = ["--resolve", &resolve("app.example.org")];
     let r = curl(&[base[0], base[1], "-u", "alice:pw-alice", &app]);
-    assert_eq!((r.status, r.body.trim()), (200, "user=alice groups="), "{}\n{}", s.nginx.error_log(), s.wicketd.log());
+    assert_eq!(
+        (r.status, r.body.trim()),
+        (200, "user=alice groups=admins,developers"),
+        "{}\n{}",
+        s.nginx.error_log(),
+        s.wicketd.log()
+    );
     let r = curl(&[base[0], base[1], "-u", "alice:wrong", &app]);
     assert_eq!(r.status, 401, "{}", r.headers);
     assert!(!r.headers.to_ascii_lowercase().contains("location:"), "{}", r.headers);

@@ -72,6 +72,8 @@ fn a_browser_signs_in_through_caddy_forward_auth_and_scripts_are_unaffected() {
     }
     let env = Env::new();
     env.add_user("alice", "pw-alice");
+    env.ok(&["group", "add", "admins"], "");
+    env.ok(&["group", "add-member", "admins", "alice"], "");
     let port = reserve_port();
     let portal = format!("http://auth.example.org:{port}");
     let session = format!(
@@ -92,7 +94,7 @@ fn a_browser_signs_in_through_caddy_forward_auth_and_scripts_are_unaffected() {
     // Location on a 401.)
     let r = curl(&["--resolve", &resolve, "-u", "alice:pw-alice", &app]);
     assert_eq!(r.status, 200, "{}\n{}", r.headers, logs());
-    assert!(r.body.contains("\nremote-user: alice\n"), "{}", r.body);
+    assert!(r.body.contains("\nremote-user: alice\n") && r.body.contains("\nremote-groups: admins\n"), "{}", r.body);
     assert!(!r.body.contains("\nauthorization:"), "{}", r.body);
     for args in [vec!["-u", "alice:wrong"], vec!["-u", "alice:wrong", "-H", html], vec![]] {
         let mut all = vec!["--resolve", resolve.as_str()];

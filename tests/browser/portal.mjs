@@ -64,7 +64,8 @@ try {
 
   await page.goto(`${portal}/`);
   check(page.url() === `${portal}/`, `the portal's page, not the sign-in form: ${page.url()}`);
-  check(/alice/.test(await page.textContent('main, body')), 'the signed-in page names alice');
+  const who = await page.textContent('main, body');
+  check(/alice/.test(who) && /admins/.test(who), `the signed-in page names alice and her groups: ${who}`);
   await shoot(page, 'signed-in');
   step.ok("the portal's page shows who is signed in");
 
