@@ -19,6 +19,7 @@ mod nss_module;
 mod pam_backend;
 mod pam_module;
 mod portal;
+mod portal_caddy;
 mod promises;
 mod token;
 mod traefik;

@@ -54,3 +54,46 @@ export function launch(extraArgs = []) {
       '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
+
+/**
+ * Fills the portal's sign-in form on `page` and submits it. Resolves, once the browser has
+ * loaded where the form led, to the response of that last page (after any redirect): the
+ * page signed in to, or the portal's answer (401 wrong password, 429 throttled, ...).
+ */
+export async function signIn(page, user, password, remember = false) {
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  if (remember) await page.check('#remember_me');
+  const [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  return response;
+}
+
+/** Opens the portal's sign-out confirmation and confirms; resolves once the answer loaded. */
+export async function signOut(page, portal) {
+  await page.goto(`${portal}/logout`);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+}
+
+/**
+ * The user an upstream says it got in Remote-User: the nginx stand-ins answer
+ * `user=NAME ...`, the echo server `remote-user: NAME`. Empty when none; null when the page
+ * is neither.
+ */
+export function upstreamUser(text) {
+  const m = /(?:^|[\s-])user(?:=|: )(\S*)/m.exec(text || '');
+  return m ? m[1] : null;
+}
+
+/** True when `url` is the portal's sign-in page with `rd` = `target`. */
+export function atPortalFor(url, portal, target) {
+  return url.startsWith(`${portal}/login?`) && new URL(url).searchParams.get('rd') === target;
+}
+
+/** Counts the passed steps of a script and prints them TAP-style. */
+export function steps(name) {
+  let n = 0;
+  return {
+    ok(what) { n += 1; console.log(`ok ${n} - ${what}`); },
+    done() { console.log(`${name}: ${n} passed, 0 failed`); },
+  };
+}
