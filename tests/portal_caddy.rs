@@ -5,65 +5,10 @@
 //! upstream, sign-out, remember me). Scripts on the same site get 200/401, never a redirect.
 
 use crate::portal::{require_browser, run_script};
-use crate::support::servers::{STARTUP, Wicketd, curl, raw_status, reserve_port};
-use crate::support::upstream::{Proc, echo_server};
-use crate::support::{Env, have, require, wait_until};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-/// Caddy on `port` with the example, no admin endpoint, no automatic HTTPS, state in `dir`.
-struct Caddy {
-    _proc: Proc,
-    log: PathBuf,
-}
-
-impl Caddy {
-    fn start(dir: &Path, port: u16, wicketd: u16, upstream: u16) -> Self {
-        let dir = dir.join("caddy-portal");
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/Caddyfile-portal");
-        let text = std::fs::read_to_string(&example).unwrap_or_else(|e| panic!("{}: {e}", example.display()));
-        let sites = text
-            .replace("127.0.0.1:8089", &format!("127.0.0.1:{wicketd}"))
-            .replace("127.0.0.1:8080", &format!("127.0.0.1:{upstream}"))
-            .replace("\nauth.example.org {", &format!("\nhttp://auth.example.org:{port} {{"))
-            .replace("\napp.example.org {", &format!("\nhttp://app.example.org:{port} {{"));
-        assert!(
-            sites.contains(&format!("http://auth.example.org:{port} {{"))
-                && sites.contains(&format!("http://app.example.org:{port} {{")),
-            "the example changed shape"
-        );
-        let config = dir.join("Caddyfile");
-        std::fs::write(&config, format!("{{\n\tadmin off\n\tauto_https off\n}}\n{sites}"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let log = dir.join("caddy.log");
-        let logf = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}"));
-        let child = Command::new("caddy")
-            .args(["run", "--adapter", "caddyfile", "--config"])
-            .arg(&config)
-            // Caddy keeps its certificates and autosave under $HOME and $XDG_*.
-            .env("HOME", &dir)
-            .env("XDG_DATA_HOME", &dir)
-            .env("XDG_CONFIG_HOME", &dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(logf)
-            .spawn()
-            .unwrap_or_else(|e| panic!("caddy: {e}"));
-        let mut me = Self { _proc: Proc(child), log };
-        wait_until(STARTUP, "caddy to answer", || {
-            if let Ok(Some(st)) = me._proc.0.try_wait() {
-                panic!("caddy exited ({st}): {}", me.log());
-            }
-            raw_status(port, b"GET / HTTP/1.1\r\nHost: auth.example.org\r\nConnection: close\r\n\r\n") != 0
-        });
-        me
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
+use crate::support::caddy::Caddy;
+use crate::support::servers::{Wicketd, curl, reserve_port};
+use crate::support::upstream::echo_server;
+use crate::support::{Env, have, require};
 
 #[test]
 fn a_browser_signs_in_through_caddy_forward_auth_and_scripts_are_unaffected() {
@@ -81,8 +26,15 @@ fn a_browser_signs_in_through_caddy_forward_auth_and_scripts_are_unaffected() {
     );
     let w = Wicketd::start(&env, &session);
     let (_echo, upstream) = echo_server();
-    let c = Caddy::start(env.dir.path(), port, w.port, upstream);
-    let logs = || format!("caddy:\n{}\nwicketd:\n{}", c.log(), w.log());
+    let c = Caddy::start(
+        env.dir.path(),
+        "Caddyfile-portal",
+        port,
+        w.port,
+        upstream,
+        &["auth.example.org", "app.example.org"],
+    );
+    let logs = || format!("{}\nwicketd:\n{}", c.log(), w.log());
     let app = format!("http://app.example.org:{port}/docs/page?x=1");
     let resolve = format!("app.example.org:{port}:127.0.0.1");
     let html = "Accept: text/html,application/xhtml+xml";

@@ -18,7 +18,8 @@
 //! own target, as at `/auth`.
 
 use crate::app::App;
-use crate::handler::{Body, access_check as auth};
+use crate::body::Body;
+use crate::handler::access_check as auth;
 use hyper::header::{HOST, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response};
 use std::net::SocketAddr;

@@ -6,7 +6,8 @@
 //! ends and ready at its end.
 
 use crate::app::{App, Runtime};
-use crate::handler::{Body, handle};
+use crate::body::Body;
+use crate::router::handle;
 use base64::Engine;
 use hyper::{Request, Response};
 use std::net::SocketAddr;

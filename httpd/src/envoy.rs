@@ -10,8 +10,9 @@
 //! challenges included, to the client.
 
 use crate::app::App;
+use crate::body::Body;
 use crate::credentials;
-use crate::handler::{Body, check, proxy_answer};
+use crate::handler::{check, proxy_answer};
 use crate::rules::decide;
 use crate::target::{Target, original};
 use hyper::header::HOST;

@@ -1,6 +1,5 @@
-//! Routes, and the rendering of `wicket-core`'s access decision for each HTTP front. The
-//! service is a function of [`App`]: tests drive [`handle`] in-process, the server feeds it
-//! real connections.
+//! The rendering of `wicket-core`'s access decision for each HTTP front; the routes are in
+//! [`crate::router`].
 //!
 //! Every check runs the same way: read the original [`Target`] from the proxy's headers,
 //! the credentials from `Authorization`, the requirements from the `[[rule]]`s and the
@@ -18,9 +17,10 @@
 //! gets exactly the answers it got before.
 
 use crate::app::{App, Runtime};
+use crate::body::Body;
 use crate::credentials::{self, Presented};
 use crate::portal::cookie::{Cookies, Lookup};
-use crate::portal::routes::{self, url_encode};
+use crate::portal::routes::url_encode;
 use crate::rules::decide;
 use crate::target::{Target, original};
 use bytes::Bytes;
@@ -39,65 +39,7 @@ use wicket_core::config::{Scheme, SessionConfig};
 use wicket_core::secret::Secret;
 use wicket_core::verify::Credential;
 
-/// The response body type.
-pub type Body = Full<Bytes>;
-
-/// A request body the portal's forms can be read from. Only the portal reads bodies; every
-/// other route ignores them.
-pub trait FormBody: Send + 'static {
-    /// The whole body if it is at most `limit` bytes; `None` when longer or unreadable.
-    fn read_limited(self, limit: usize) -> impl std::future::Future<Output = Option<Bytes>> + Send;
-}
-
-impl FormBody for () {
-    async fn read_limited(self, _limit: usize) -> Option<Bytes> {
-        Some(Bytes::new())
-    }
-}
-
-impl FormBody for hyper::body::Incoming {
-    async fn read_limited(self, limit: usize) -> Option<Bytes> {
-        use http_body_util::BodyExt;
-        http_body_util::Limited::new(self, limit).collect().await.ok().map(|c| c.to_bytes())
-    }
-}
-
-impl FormBody for Full<Bytes> {
-    async fn read_limited(self, limit: usize) -> Option<Bytes> {
-        use http_body_util::BodyExt;
-        http_body_util::Limited::new(self, limit).collect().await.ok().map(|c| c.to_bytes())
-    }
-}
-
-impl FormBody for String {
-    async fn read_limited(self, limit: usize) -> Option<Bytes> {
-        (self.len() <= limit).then(|| Bytes::from(self))
-    }
-}
-
-/// Entry point for every request.
-pub async fn handle<B: FormBody>(app: Arc<App>, peer: SocketAddr, req: Request<B>) -> Response<Body> {
-    let path = req.uri().path();
-    let rt = app.runtime();
-    if let Some(session) = rt.cfg.session.as_ref().filter(|_| routes::is_portal_path(path)) {
-        let resp = routes::serve(&app, &rt, session, peer, req).await;
-        app.metrics.response("portal", resp.status().as_u16());
-        return resp;
-    }
-    let (endpoint, resp) = match path {
-        "/auth" | "/auth/nginx" | "/auth/forward" => ("auth", access_check(&app, peer, &req).await),
-        p if crate::envoy::serves(p) => ("auth", crate::envoy::access_check(&app, peer, &req).await),
-        p if crate::authelia::serves(p) => ("auth", crate::authelia::access_check(&app, peer, &req).await),
-        "/whoami" => ("whoami", whoami(&app, peer, &req).await),
-        "/healthz" => ("healthz", healthz(&app).await),
-        "/metrics" => ("metrics", metrics(&app)),
-        _ => ("other", text(StatusCode::NOT_FOUND, "not found\n")),
-    };
-    app.metrics.response(endpoint, resp.status().as_u16());
-    resp
-}
-
-fn text(status: StatusCode, body: &'static str) -> Response<Body> {
+pub(crate) fn text(status: StatusCode, body: &'static str) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
@@ -217,7 +159,7 @@ fn portal_login_url(session: &SessionConfig, original: &str) -> String {
     format!("{base}/login?rd={}", url_encode(original))
 }
 
-async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Response<Body> {
+pub(crate) async fn whoami<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Response<Body> {
     let rt = app.runtime();
     let target = original(req.method(), req.uri(), req.headers(), peer, &rt.trusted);
     let presented = credentials::from_headers(req.headers());
@@ -325,7 +267,7 @@ fn forbidden(rt: &Runtime, reason: Refusal, missing_scope: Option<&str>) -> Resp
     r
 }
 
-async fn healthz(app: &Arc<App>) -> Response<Body> {
+pub(crate) async fn healthz(app: &Arc<App>) -> Response<Body> {
     let rt = app.runtime();
     let Some(local) = rt.auth.chain().local.clone() else { return text(StatusCode::OK, "ok\n") };
     match tokio::task::spawn_blocking(move || local.generation()).await {
@@ -334,7 +276,7 @@ async fn healthz(app: &Arc<App>) -> Response<Body> {
     }
 }
 
-fn metrics(app: &Arc<App>) -> Response<Body> {
+pub(crate) fn metrics(app: &Arc<App>) -> Response<Body> {
     let rt = app.runtime();
     let nonces = rt.auth.digest().map_or(0, |d| d.tracked_nonces() as u64);
     let body = app.metrics.render(

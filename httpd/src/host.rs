@@ -4,7 +4,7 @@
 //! is exempt: it never answers 400, which nginx would turn into a 500; nginx always sends a
 //! `Host`, and a missing one leaves the target's host unknown, which host rules handle.
 
-use crate::handler::Body;
+use crate::body::Body;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, HeaderValue};

@@ -7,7 +7,7 @@
 //!
 //! Data flows: [`server`] accepts a connection under a cap with per-phase timeouts
 //! ([`conns`]), checks the `Host` rule for direct endpoints ([`host`]) and hands each
-//! request to [`handler::handle`], which reads the original target from the proxy's
+//! request to [`router::handle`], which reads the original target from the proxy's
 //! headers ([`target`]) and the credentials ([`credentials`]), and asks `wicket-core`'s
 //! access decision (`wicket_core::access::decide`: the rules, then `Authenticator::verify`
 //! — throttle, credential cache, backend chain on the slow-work threads — then groups and
@@ -17,6 +17,7 @@
 
 pub mod app;
 pub mod authelia;
+pub mod body;
 pub mod conns;
 pub mod credentials;
 pub mod demo;
@@ -28,6 +29,7 @@ pub mod host;
 pub mod metrics;
 pub mod notify;
 pub mod portal;
+pub mod router;
 pub mod server;
 pub mod socket;
 pub mod target;

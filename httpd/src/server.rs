@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::conns::{Slot, Table, Timeouts, Watched};
 use crate::fds;
-use crate::handler::handle;
+use crate::router::handle;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};

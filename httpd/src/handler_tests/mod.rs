@@ -8,6 +8,8 @@ mod schemes;
 mod service;
 
 use super::*;
+use crate::body::Body;
+use crate::router::handle;
 use base64::Engine;
 use hyper::Method;
 use std::sync::atomic::Ordering;

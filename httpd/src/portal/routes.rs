@@ -19,7 +19,7 @@ use super::csrf::{self, Binding, CsrfKey, Purpose};
 use super::pages::{self, Branding, LoginPage, LogoutPage, PasswordPage, SignedInPage, field};
 use super::redirect::{RedirectPolicy, redirect_target};
 use crate::app::{App, Runtime};
-use crate::handler::{Body, FormBody};
+use crate::body::{Body, FormBody};
 use crate::target::original;
 use bytes::Bytes;
 use http_body_util::Full;
