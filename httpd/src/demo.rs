@@ -1,16 +1,17 @@
 //! `wicketd --demo`: a throwaway store with user `demo` (random password, a token, group
-//! `demo`), and ready-to-paste curl and nginx lines.
+//! `demo`), the browser sign-in portal, and ready-to-paste curl and nginx lines.
 //!
 //! The demo runs on the built-in defaults, or on the file given with `--config`: then only
 //! the store, the local socket and (with `--listen`) the address are replaced, so the
-//! scheme order, realm, rules and throttle of that file are what the demo shows.
+//! scheme order, realm, rules, throttle and `[session]` of that file are what the demo
+//! shows. Without a `[session]` the demo adds one for plain HTTP on its own address.
 
 use anyhow::{Context, Result, bail};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
 use wicket_core::accounts::Accounts;
-use wicket_core::config::{BackendConfig, Config, Scheme};
+use wicket_core::config::{BackendConfig, Config, Scheme, SessionConfig};
 use wicket_core::local::PasswordPolicy;
 use wicket_core::secret::Secret;
 use wicket_core::store::{NewUser, Store};
@@ -29,13 +30,17 @@ pub struct Demo {
 
 /// Creates the demo store in `dir` and points `base` at it: the store and the local socket
 /// move into `dir` (a socket turned off with `socket = ""` stays off), and `listen`, when
-/// given, replaces `[server] listen`. Everything else of `base` is kept.
+/// given, replaces `[server] listen`. A `base` without `[session]` gets one: the portal on
+/// the demo's own address over plain HTTP. Everything else of `base` is kept.
 pub fn prepare(dir: &Path, mut cfg: Config, listen: Option<SocketAddr>) -> Result<Demo> {
     if !cfg.backend.iter().any(|b| matches!(b, BackendConfig::Local(_))) {
         bail!("--demo needs a local backend ([[backend]] kind = \"local\"): the demo user lives in the local store");
     }
     if let Some(l) = listen {
         cfg.server.listen = l;
+    }
+    if cfg.session.is_none() {
+        cfg.session = Some(demo_session(cfg.server.listen));
     }
     cfg.store.path = dir.join("wicket.db");
     if !cfg.server.socket.as_os_str().is_empty() {
@@ -57,6 +62,23 @@ pub fn prepare(dir: &Path, mut cfg: Config, listen: Option<SocketAddr>) -> Resul
     accounts.add_member("demo", "demo")?;
     let (token, _) = accounts.create_token("demo", "demo", &[], None, now)?;
     Ok(Demo { cfg, password, token })
+}
+
+/// `[session]` for the demo: plain HTTP (`secure = false`), the portal at the demo's own
+/// address, and a host-only cookie for its IP address, so an nginx on the same address (any
+/// port) shares the sign-in and `rd` may lead back to it.
+fn demo_session(listen: SocketAddr) -> SessionConfig {
+    let ip = listen.ip();
+    let allowed_redirect_hosts = match ip {
+        std::net::IpAddr::V4(v4) if !v4.is_unspecified() => vec![v4.to_string()],
+        _ => Vec::new(),
+    };
+    SessionConfig {
+        secure: false,
+        portal_url: Some(format!("http://{listen}")),
+        allowed_redirect_hosts,
+        ..SessionConfig::default()
+    }
 }
 
 fn random_password() -> Secret {
@@ -95,6 +117,9 @@ Try it against wicketd:
         "  {} 'http://{addr}/auth?group=admins'   # 403: not in group",
         curl(*schemes.first().unwrap_or(&Scheme::Basic))
     );
+    if d.cfg.session.is_some() {
+        let _ = writeln!(out, "\nSign in from a browser: {}", login_url(d));
+    }
     let _ = write!(
         out,
         r#"
@@ -109,7 +134,8 @@ Protect an nginx location with it (the upstream block keeps connections alive):
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-URI $request_uri;
       proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Forwarded-Host $host;      # [[rule]] host = "..." needs it
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host; # [[rule]] host = "..." and rd need it
       proxy_set_header X-Real-IP $remote_addr;      # per-client throttling needs it
   }}
   location /private/ {{
@@ -126,8 +152,45 @@ Through that location (put your nginx's address for localhost):
     for &s in schemes {
         let _ = writeln!(out, "  {} http://localhost/private/", curl(s));
     }
+    if d.cfg.session.is_some() {
+        out.push_str(&portal_redirect(d));
+    }
     out.push_str(&through_old_nginx(schemes));
     out
+}
+
+/// The portal's sign-in page: `portal_url` when set, else the demo's own address.
+fn login_url(d: &Demo) -> String {
+    let base = d.cfg.session.as_ref().and_then(|s| s.portal_url.clone());
+    let base = base.unwrap_or_else(|| format!("http://{}", d.cfg.server.listen));
+    format!("{}/login", base.trim_end_matches('/'))
+}
+
+/// The nginx redirect idiom: a browser without a session goes to the portal and comes back.
+fn portal_redirect(d: &Demo) -> String {
+    let addr = d.cfg.server.listen;
+    format!(
+        r#"
+Send browsers without a session to the sign-in page instead of a 401: the same location
+with two more lines and a named one (docs/examples/nginx-portal.conf has a whole file).
+Open the site on the portal's host ({host}, any port) so the browser sends the session cookie.
+  location /private/ {{
+      auth_request /_wicket;
+      auth_request_set $wicket_user $upstream_http_remote_user;
+      auth_request_set $wicket_login $upstream_http_location;   # {login}?rd=...
+      error_page 401 = @wicket_401;
+      proxy_set_header Remote-User $wicket_user;
+      proxy_set_header Authorization "";
+      proxy_pass http://127.0.0.1:8080;
+  }}
+  location @wicket_401 {{
+      if ($wicket_login) {{ return 302 $wicket_login; }}
+      return 401;                                   # wrong credentials stay a 401
+  }}
+"#,
+        host = addr.ip(),
+        login = login_url(d),
+    )
 }
 
 /// What nginx before 1.23 (Debian 12 ships 1.22) does to the challenges: it passes only the
@@ -212,7 +275,9 @@ mod tests {
         let protected = blocks.iter().filter(|b| b.contains("auth_request /")).collect::<Vec<_>>();
         assert!(!checks.is_empty() && !protected.is_empty(), "{origin}: no nginx snippet found");
         for b in checks {
-            assert!(b.contains("proxy_set_header X-Forwarded-Host $host;"), "{origin}: no host sent in\n{b}");
+            let host = b.contains("proxy_set_header X-Forwarded-Host $host;")
+                || b.contains("proxy_set_header X-Forwarded-Host $http_host;");
+            assert!(host, "{origin}: no host sent in\n{b}");
             assert!(b.contains("proxy_set_header X-Real-IP $remote_addr;"), "{origin}: no client address in\n{b}");
             assert!(b.contains("proxy_set_header X-Original-URI $request_uri;"), "{origin}: no URI in\n{b}");
         }
@@ -267,6 +332,28 @@ mod tests {
         let listen = SocketAddr::from(([127, 0, 0, 1], 9999));
         let d = prepare(dir.path(), Config::default(), Some(listen)).unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(d.cfg.server.listen, listen);
+    }
+
+    #[test]
+    fn the_demo_shows_the_portal_unless_the_config_has_its_own_session() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let listen = SocketAddr::from(([127, 0, 0, 1], 18089));
+        let d = prepare(dir.path(), Config::default(), Some(listen)).unwrap_or_else(|e| panic!("{e:#}"));
+        let s = d.cfg.session.clone().unwrap_or_else(|| panic!("the demo turns the portal on"));
+        assert!(!s.secure, "plain HTTP on loopback: a Secure cookie would never come back");
+        assert_eq!(s.portal_url.as_deref(), Some("http://127.0.0.1:18089"));
+        assert_eq!(s.allowed_redirect_hosts, vec!["127.0.0.1".to_string()]);
+        let b = banner(&d);
+        assert!(b.contains("Sign in from a browser: http://127.0.0.1:18089/login\n"), "{b}");
+        assert!(b.contains("auth_request_set $wicket_login $upstream_http_location;"), "{b}");
+        assert!(b.contains("error_page 401 = @wicket_401;"), "{b}");
+        assert!(b.contains("if ($wicket_login) { return 302 $wicket_login; }"), "{b}");
+        assert!(b.contains("proxy_set_header X-Forwarded-Proto $scheme;"), "rd is https without it:\n{b}");
+
+        let (_dir, d) = demo("[session]\nportal_url = \"https://auth.example.org\"\n");
+        let s = d.cfg.session.clone().unwrap_or_else(|| panic!("[session] given"));
+        assert!(s.secure, "a given [session] is kept as written");
+        assert!(banner(&d).contains("Sign in from a browser: https://auth.example.org/login\n"));
     }
 
     #[test]
