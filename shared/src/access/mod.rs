@@ -5,7 +5,8 @@
 //! [`Offered`], and what the resource requires into [`Requirements`] (the [`rules`] match
 //! plus the front's own `group`/`scope` asks), then calls [`decide`]. It runs, in order:
 //! the rule's verdict (`bypass`, `deny`, an unknown host), the credential through
-//! [`Authenticator::verify`], the group requirements, the scope requirements — and answers
+//! [`Authenticator::verify`], the rule's `max_age` (a session signed in longer ago is
+//! challenged with `fresh_login`), the group requirements, the scope requirements — and answers
 //! an [`Access`] with the audit events to write and the delay to wait. Each front renders
 //! the `Access` in its protocol; none reaches into the throttle, cache or store.
 
@@ -153,6 +154,9 @@ pub enum Access {
         /// Set when the credentials were malformed, with why (a script-facing front may
         /// answer 400 with it; a proxy front must not).
         malformed: Option<&'static str>,
+        /// A live session signed in longer ago than the rule's `max_age`: the portal must
+        /// ask for the password again even though the browser is signed in.
+        fresh_login: bool,
     },
     /// Refused whoever asks.
     Forbidden {
@@ -190,22 +194,32 @@ impl Decided {
 /// The access decision for `target`, with what the client `offered`, against `required`.
 pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, required: &Requirements) -> Decided {
     let ctx = target.context();
-    let rule_groups = match &required.rule {
-        RuleMatch::Default => &[][..],
+    let (rule_groups, max_age) = match &required.rule {
+        RuleMatch::Default => (&[][..], None),
         RuleMatch::Matched { policy: Policy::Bypass, .. } => return Decided::now(Access::Bypass),
         RuleMatch::Matched { policy: Policy::Deny, .. } => return refused(&ctx, Refusal::DeniedByRule),
         RuleMatch::HostUnknown { .. } => return refused(&ctx, Refusal::HostUnknown),
-        RuleMatch::Matched { policy: Policy::Authenticated, groups, .. } => &groups[..],
+        RuleMatch::Matched { policy: Policy::Authenticated, groups, max_age, .. } => (&groups[..], *max_age),
     };
     let credential = match offered {
         Offered::Nothing => {
-            return Decided::now(Access::Challenge { stale: false, bearer_error: None, malformed: None });
+            return Decided::now(Access::Challenge {
+                stale: false,
+                bearer_error: None,
+                malformed: None,
+                fresh_login: false,
+            });
         }
         Offered::Malformed { scheme, why } => {
             tracing::debug!("malformed credentials: {why}");
             let tried = scheme.map_or(Tried::Malformed, Tried::Scheme);
             let bearer_error = (scheme == Some(Scheme::Bearer)).then_some(BearerError::InvalidRequest);
-            let mut d = Decided::now(Access::Challenge { stale: false, bearer_error, malformed: Some(why) });
+            let mut d = Decided::now(Access::Challenge {
+                stale: false,
+                bearer_error,
+                malformed: Some(why),
+                fresh_login: false,
+            });
             d.events.push(event(&ctx, tried.as_str(), "-", "malformed", "-"));
             d.counted = Some(("malformed", "malformed"));
             return d;
@@ -215,6 +229,10 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
     let scheme = credential.kind();
     let refused_token = (credential.scheme() == Some(Scheme::Bearer)).then_some(BearerError::InvalidToken);
     let outcome = auth.verify(credential, &ctx).await;
+    let too_old = match (max_age, outcome.auth_time) {
+        (Some(max), Some(at)) => auth.now().saturating_sub(at) > i64::try_from(max.as_secs()).unwrap_or(i64::MAX),
+        _ => false,
+    };
     let mut d = Decided {
         access: Access::Unavailable,
         delay: outcome.delay,
@@ -222,6 +240,10 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
         events: vec![outcome.event],
     };
     d.access = match outcome.decision {
+        Decision::Accepted(id) if too_old => {
+            d.events.push(event(&ctx, scheme, &id.name, "fresh_login_required", &id.backend));
+            Access::Challenge { stale: false, bearer_error: None, malformed: None, fresh_login: true }
+        }
         Decision::Accepted(id) => {
             let in_groups = [rule_groups, &required.groups[..]]
                 .iter()
@@ -238,10 +260,10 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
                 Access::Allow(id)
             }
         }
-        Decision::Stale => Access::Challenge { stale: true, bearer_error: None, malformed: None },
+        Decision::Stale => Access::Challenge { stale: true, bearer_error: None, malformed: None, fresh_login: false },
         Decision::Unavailable(_) => Access::Unavailable,
         Decision::Rejected(_) | Decision::Unknown | Decision::Throttled(_) => {
-            Access::Challenge { stale: false, bearer_error: refused_token, malformed: None }
+            Access::Challenge { stale: false, bearer_error: refused_token, malformed: None, fresh_login: false }
         }
     };
     d

@@ -15,6 +15,7 @@ use crate::config::{Policy, RuleConfig};
 use crate::error::{Error, Result};
 use regex::Regex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// A compiled rule.
 #[derive(Debug)]
@@ -27,6 +28,8 @@ pub struct Rule {
     pub policy: Policy,
     /// Any-of group requirement.
     pub groups: Vec<String>,
+    /// A session older than this is sent back to the portal.
+    pub max_age: Option<Duration>,
 }
 
 /// What the rules say about a target.
@@ -42,6 +45,8 @@ pub enum RuleMatch {
         policy: Policy,
         /// Its any-of group requirement; empty = none.
         groups: Vec<String>,
+        /// The longest a session may have been signed in; `None` = no limit.
+        max_age: Option<Duration>,
     },
     /// Rule number `rule` has a `host`, its other conditions hold, and the host is unknown:
     /// it might decide, so nothing after it may. Refused.
@@ -75,6 +80,7 @@ pub fn compile(rules: &[RuleConfig]) -> Result<Vec<Rule>> {
                 networks,
                 policy: r.policy,
                 groups: r.groups.clone(),
+                max_age: r.max_age,
             })
         })
         .collect()
@@ -114,7 +120,7 @@ pub fn decide(rules: &[Rule], t: &Target) -> RuleMatch {
                 return RuleMatch::HostUnknown { rule };
             }
         }
-        return RuleMatch::Matched { rule, policy: r.policy, groups: r.groups.clone() };
+        return RuleMatch::Matched { rule, policy: r.policy, groups: r.groups.clone(), max_age: r.max_age };
     }
     RuleMatch::Default
 }
@@ -170,7 +176,12 @@ policy = "deny"
         let d = decide(&rules, &target("app.example.org", "/admin/x", "GET", "1.2.3.4"));
         assert_eq!(
             d,
-            RuleMatch::Matched { rule: 2, policy: Policy::Authenticated, groups: vec!["admins".to_string()] }
+            RuleMatch::Matched {
+                rule: 2,
+                policy: Policy::Authenticated,
+                groups: vec!["admins".to_string()],
+                max_age: None
+            }
         );
         assert_eq!(decide(&rules, &target("other.org", "/admin/x", "GET", "1.2.3.4")), RuleMatch::Default);
         assert_eq!(policy(decide(&rules, &target("x", "/y", "POST", "10.1.1.1"))), Some(Policy::Deny));

@@ -64,7 +64,7 @@ async fn deny_and_bypass_rules_decide_before_credentials() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (auth, _) = fixture(&dir);
     let rule = |policy| Requirements {
-        rule: RuleMatch::Matched { rule: 1, policy, groups: Vec::new() },
+        rule: RuleMatch::Matched { rule: 1, policy, groups: Vec::new(), max_age: None },
         ..Requirements::identity()
     };
     let d = decide(&auth, &target(), alice(), &rule(Policy::Deny)).await;
@@ -88,7 +88,12 @@ async fn groups_are_checked_after_the_credential() {
     let d = decide(&auth, &target(), Offered::Malformed { scheme: Some(Scheme::Bearer), why: "x" }, &required).await;
     assert_eq!(
         d.access,
-        Access::Challenge { stale: false, bearer_error: Some(BearerError::InvalidRequest), malformed: Some("x") }
+        Access::Challenge {
+            stale: false,
+            bearer_error: Some(BearerError::InvalidRequest),
+            malformed: Some("x"),
+            fresh_login: false
+        }
     );
     assert_eq!((outcomes(&d), d.events[0].scheme), (vec!["malformed"], "bearer"));
 }
@@ -109,6 +114,59 @@ async fn a_missing_scope_is_named_only_when_it_is_a_scope_token() {
         let d = decide(&auth, &target(), bearer(), &scopes(&[evil])).await;
         assert_eq!(d.access, Access::Forbidden { reason: Refusal::Scope, insufficient_scope: None }, "{evil:?}");
     }
+}
+
+/// alice with `[session]` (no inactivity limit, so only the sign-in time matters) and the
+/// clock to move.
+fn session_fixture(dir: &tempfile::TempDir) -> (Authenticator, ManualClock) {
+    let text = format!(
+        "[store]\npath = \"{}\"\n[throttle]\ndelays = [\"0s\"]\n[session]\nsecure = false\nexpiry = \"1h\"\ninactivity = \"0s\"\n",
+        dir.path().join("w.db").display()
+    );
+    let cfg = Config::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let mut store = Store::open(&cfg.store.path, cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
+    let policy = PasswordPolicy::from_config(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let rec = policy.record("alice", &Secret::from("pw-alice")).unwrap_or_else(|e| panic!("{e}"));
+    let new = NewUser { name: "alice".into(), ..NewUser::default() };
+    store.add_user(&new, &cfg.users, Some(&rec), T0).unwrap_or_else(|e| panic!("{e}"));
+    let clock = ManualClock::new(T0);
+    let shared: SharedClock = Arc::new(clock.clone());
+    (Authenticator::build(&cfg, shared, None, Shared::new()).unwrap_or_else(|e| panic!("{e}")), clock)
+}
+
+#[tokio::test]
+async fn a_session_older_than_the_rules_max_age_must_sign_in_again() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, clock) = session_fixture(&dir);
+    let id = crate::local::identity(
+        &auth.chain().local.as_ref().and_then(|l| l.user("alice").ok().flatten()).unwrap_or_else(|| panic!("alice")),
+    );
+    let session = auth.open_session(&id, false).unwrap_or_else(|e| panic!("{e}"));
+    let cookie = || Offered::Credential(Credential::Session(Secret::new(session.cookie.expose().to_vec())));
+    let fresh = |max_age: Option<u64>| Requirements {
+        rule: RuleMatch::Matched {
+            rule: 1,
+            policy: Policy::Authenticated,
+            groups: Vec::new(),
+            max_age: max_age.map(Duration::from_secs),
+        },
+        ..Requirements::identity()
+    };
+    let again = Access::Challenge { stale: false, bearer_error: None, malformed: None, fresh_login: true };
+
+    clock.advance(5 * 60);
+    let d = decide(&auth, &target(), cookie(), &fresh(Some(600))).await;
+    assert!(matches!(d.access, Access::Allow(_)), "signed in 5 min ago, max_age 10 min: {:?}", d.access);
+
+    clock.advance(6 * 60);
+    let d = decide(&auth, &target(), cookie(), &fresh(Some(600))).await;
+    assert_eq!(d.access, again, "signed in 11 min ago, max_age 10 min");
+    assert_eq!(outcomes(&d), vec!["accepted", "fresh_login_required"]);
+    // The session itself lives on: other rules still take it.
+    assert!(matches!(decide(&auth, &target(), cookie(), &fresh(None)).await.access, Access::Allow(_)));
+    assert!(matches!(decide(&auth, &target(), cookie(), &fresh(Some(3600))).await.access, Access::Allow(_)));
+    // A password sent with the request is always fresh.
+    assert!(matches!(decide(&auth, &target(), alice(), &fresh(Some(1))).await.access, Access::Allow(_)));
 }
 
 #[test]

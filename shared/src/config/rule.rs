@@ -1,6 +1,8 @@
 //! `[[rule]]` blocks: access rules for `/auth`.
 
-use serde::Deserialize;
+use super::parse_duration;
+use serde::{Deserialize, Deserializer};
+use std::time::Duration;
 
 /// What a matching rule does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -33,4 +35,37 @@ pub struct RuleConfig {
     /// Any-of group requirement for `authenticated`.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// For `authenticated`: a session signed in longer ago than this is sent back to the
+    /// portal to enter the password again. Credentials sent with every request (Basic,
+    /// Digest, Bearer) are not affected. Absent = any age the session itself allows.
+    #[serde(default, deserialize_with = "de_max_age")]
+    pub max_age: Option<Duration>,
+}
+
+/// `max_age = "10m"`: a duration, not zero (a zero would refuse every session).
+fn de_max_age<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    match parse_duration(&s) {
+        Ok(age) if !age.is_zero() => Ok(Some(age)),
+        _ => Err(serde::de::Error::custom("expected a duration longer than 0s such as 10m or 1h")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use std::time::Duration;
+
+    #[test]
+    fn max_age_is_a_duration_longer_than_zero() {
+        let rule = |extra: &str| Config::parse(&format!("[[rule]]\npolicy = \"authenticated\"\n{extra}"));
+        let c = rule("max_age = \"10m\"\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.rule[0].max_age, Some(Duration::from_secs(600)));
+        let c = rule("").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.rule[0].max_age, None);
+        for bad in ["\"0s\"", "\"soon\"", "600"] {
+            let e = rule(&format!("max_age = {bad}\n")).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains("max_age"), "{bad}: {e}");
+        }
+    }
 }

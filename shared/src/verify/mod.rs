@@ -205,6 +205,11 @@ impl Authenticator {
         }
     }
 
+    /// The time on the injected clock (Unix seconds).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
     /// The backends.
     pub fn chain(&self) -> &Chain {
         &self.chain
@@ -368,7 +373,7 @@ impl Authenticator {
         backend: &str,
     ) -> Outcome {
         let delay = self.throttle.record_failure(keys);
-        Outcome { event: AuditEvent::new(ctx, scheme, user, &decision, backend), decision, delay }
+        Outcome { event: AuditEvent::new(ctx, scheme, user, &decision, backend), decision, delay, auth_time: None }
     }
 
     fn accepted(&self, id: Identity, ctx: &Context, scheme: &'static str, cached: bool) -> Outcome {
@@ -377,11 +382,16 @@ impl Authenticator {
         // Every slow success is written; a cached repeat only once per interval.
         let recent = self.logged_recently(&event);
         event.quiet = cached && recent;
-        Outcome { decision: Decision::Accepted(id), delay: Duration::ZERO, event }
+        Outcome { decision: Decision::Accepted(id), delay: Duration::ZERO, event, auth_time: None }
     }
 
     fn answer(&self, decision: Decision, ctx: &Context, scheme: &'static str, user: &str, backend: &str) -> Outcome {
-        Outcome { event: AuditEvent::new(ctx, scheme, user, &decision, backend), decision, delay: Duration::ZERO }
+        Outcome {
+            event: AuditEvent::new(ctx, scheme, user, &decision, backend),
+            decision,
+            delay: Duration::ZERO,
+            auth_time: None,
+        }
     }
 
     /// True when this account's success through this front and scheme was written less than

@@ -117,4 +117,8 @@ pub struct Outcome {
     pub delay: Duration,
     /// The audit event; the front writes it with [`AuditEvent::log`].
     pub event: AuditEvent,
+    /// When the password behind an accepted credential was last entered (Unix seconds): a
+    /// session's sign-in time. `None` = this request proved it (Basic, Digest) or no password
+    /// is involved (Bearer).
+    pub auth_time: Option<i64>,
 }

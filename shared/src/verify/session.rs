@@ -196,7 +196,8 @@ impl Authenticator {
             return self.session_ended(ctx, Some(&record.identity), Rejection::SessionExpired);
         }
         self.shared.sessions.touch(&hash, now);
-        self.accepted(record.identity, ctx, "session", true)
+        let signed_in = record.created_at;
+        Outcome { auth_time: Some(signed_in), ..self.accepted(record.identity, ctx, "session", true) }
     }
 
     /// The row again (after the generation moved, or on a first sight), with a local
