@@ -106,9 +106,10 @@ fn session_cookie(headers: &HeaderMap, session: &SessionConfig) -> Option<Secret
     }
 }
 
-/// A browser without a (live) session: `/auth/forward` redirects one that asks for HTML;
-/// otherwise 401 with challenges and a `Location` naming the portal, which nginx turns into
-/// a redirect with `auth_request_set` and `error_page 401 =302`.
+/// A browser without a (live) session, or with one older than the rule's `max_age`:
+/// `/auth/forward` redirects one that asks for HTML; otherwise 401 with challenges and a
+/// `Location` naming the portal, which nginx turns into a redirect with `auth_request_set`
+/// and `error_page 401 =302`. A session too old adds `prompt=login`.
 fn to_portal<B>(
     rt: &Runtime,
     session: &SessionConfig,
@@ -118,7 +119,12 @@ fn to_portal<B>(
     access: Access,
 ) -> Response<Body> {
     let original = if from_proxy { original_url(req.headers()) } else { String::new() };
-    let login = portal_login_url(session, &original);
+    let mut login = portal_login_url(session, &original);
+    if matches!(access, Access::Challenge { fresh_login: true, .. }) {
+        // Signed in, but too long ago for this rule: the portal asks again instead of
+        // sending the browser straight back.
+        login.push_str(if original.is_empty() { "?prompt=login" } else { "&prompt=login" });
+    }
     let wants_html = req.headers().get_all(ACCEPT).iter().any(|v| v.as_bytes().windows(9).any(|w| w == b"text/html"));
     let mut r = if req.uri().path() == "/auth/forward" && wants_html {
         let mut r = text(StatusCode::FOUND, "");

@@ -284,4 +284,5 @@ async fn locking_the_account_ends_its_sessions_at_once() {
     let _ = Cookies::default();
 }
 
+mod max_age;
 mod password;

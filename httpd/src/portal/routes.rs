@@ -212,7 +212,9 @@ pub async fn serve<B: FormBody>(
     match (method, path.as_str()) {
         (Method::GET | Method::HEAD, pages::CSS_PATH) => css(),
         (Method::GET | Method::HEAD, "/login") => {
-            if portal.signed_in(&cookies, &ctx).await.is_some() {
+            // `prompt=login` (a rule's `max_age`): the form even for a signed-in browser.
+            let prompt = query_param(req.uri().query().unwrap_or(""), "prompt").is_some_and(|p| p == "login");
+            if !prompt && portal.signed_in(&cookies, &ctx).await.is_some() {
                 return portal.see_other(redirect_target(Some(&query_rd), &portal.policy, pages::HOME_PATH));
             }
             let prelogin = match prelogin_value(&cookies, cfg) {
