@@ -50,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +213,40 @@ def get(port: int, path: str, auth: str | None = None, headers: dict | None = No
 
 
 AUTH_HEADERS = {"X-Original-URI": "/app/", "X-Original-Method": "GET", "X-Forwarded-Host": "bench.test"}
+
+# The sign-in portal on the default instance (plain HTTP on loopback, so no Secure cookies).
+SESSION = '\n[session]\nsecure = false\n'
+
+
+def sign_in(port: int, user: str, password: str) -> tuple[str, float, int]:
+    """Signs in through the portal as a browser would (GET /login for the CSRF cookie and
+    field, then POST /login): the `name=value` of the session cookie, the POST's time in ms
+    (connect to last byte) and its status."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.request("GET", "/login")
+        r = c.getresponse()
+        page = r.read().decode("utf-8", "replace")
+        cookies = [h.split(";", 1)[0] for k, h in r.getheaders() if k.lower() == "set-cookie"]
+    finally:
+        c.close()
+    m = re.search(r'name="csrf" value="([^"]+)"', page)
+    if not m:
+        raise BenchError("sign-in: no CSRF field on /login")
+    body = urllib.parse.urlencode({"username": user, "password": password, "csrf": m.group(1)})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": "; ".join(cookies)}
+    t0 = time.perf_counter()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.request("POST", "/login", body=body, headers=headers)
+        r = c.getresponse()
+        r.read()
+        ms = (time.perf_counter() - t0) * 1000
+        got = [h.split(";", 1)[0] for k, h in r.getheaders() if k.lower() == "set-cookie"]
+    finally:
+        c.close()
+    session = next((g for g in got if g.startswith("wicket_session=") and len(g) > len("wicket_session=")), "")
+    return session, ms, r.status
 
 
 def free_port(taken: set[int]) -> int:
@@ -414,7 +449,7 @@ class Bench:
         bypass = '\n[[rule]]\npath = "^/wicket-bypass/"\npolicy = "bypass"\n'
         specs = [
             # name, throttle delays, max failures, what follows the template
-            ("wicketd-default", '["1s", "1s", "5s"]', 5, bypass + local),
+            ("wicketd-default", '["1s", "1s", "5s"]', 5, bypass + local + SESSION),
             ("wicketd-nothrottle", '["0s"]', 1000000, local),
             ("wicketd-ldap", '["0s"]', 1000000, local + ldap),
             ("wicketd-ldapfirst", '["0s"]', 1000000, ldap + local),
@@ -650,6 +685,36 @@ class Bench:
         bypass = dict(hdr, **{"X-Original-URI": "/wicket-bypass/"})
         r["direct_bypass"] = self.wrk.run("direct_bypass", f"http://127.0.0.1:{w.port}/auth", None, headers=bypass)
 
+    def sessions(self) -> None:
+        """Issue 11: a signed-in browser's cookie through nginx, and what a sign-in POST costs
+        beyond the password hash (sign-ins of distinct users vs their uncached Basic checks)."""
+        w = self.wicketds["wicketd-default"]
+        cookie, _, status = sign_in(w.port, self.user, self.password)
+        if not cookie:
+            raise BenchError(f"sign-in as {self.user}: status {status}, no session cookie")
+        hdr = {"Cookie": cookie}
+        self.expect(200, self.front_port, "/wicket/", None, hdr)
+        url = f"http://127.0.0.1:{self.front_port}"
+        rounds = []
+        for i in range(self.opts.rounds):
+            rounds.append({
+                "ceiling_proxied": self.wrk.run(f"session round {i + 1}: ceiling", url + "/ceiling-separate/", None),
+                "session": self.wrk.run(f"session round {i + 1}: session cookie", url + "/wicket/", None, headers=hdr),
+            })
+        # Distinct users for each side: a sign-in fills the credential cache like a Basic
+        # check does, so each user is measured once, uncached, by one of the two.
+        posts, checks = [], []
+        for i in range(1, self.opts.argon_samples + 1):
+            name = f"fresh{i:02}"
+            if i % 2:
+                checks.append(get(w.port, "/whoami", basic(name, self.password)).ms)
+                continue
+            _, ms, status = sign_in(w.port, name, self.password)
+            if status != 303:
+                raise BenchError(f"sign-in as {name}: status {status}")
+            posts.append(ms)
+        self.report["sessions"] = dict(rounds=rounds, post_ms=posts, basic_ms=checks)
+
     def run_counted(self, key: str, auth: str) -> None:
         w = self.wicketds["wicketd-ldap"]
         h0, m0 = metric(w.port, "wicket_cache_hits_total"), metric(w.port, "wicket_cache_misses_total")
@@ -825,7 +890,7 @@ class Bench:
         t0 = time.monotonic()
         self.phases: list[tuple[str, dict[str, tuple[int, int]]]] = []
         self.snapshot("start")
-        for phase in (self.burst, self.throughput, self.ratio_rounds, self.direct, self.ldap_throughput,
+        for phase in (self.burst, self.throughput, self.ratio_rounds, self.sessions, self.direct, self.ldap_throughput,
                       self.idle_connections, self.flood, self.timings, self.ldap_timings):
             phase()
             self.snapshot(phase.__name__)
@@ -979,6 +1044,22 @@ def render(b: Bench) -> str:
     w(f"| median | | | | **{med(rb):.2f}×** | **{med(rc):.2f}×** |")
     w(f"\nTarget ≥ 0.9× the proxied ceiling (issue 9): Bearer {verdict(med(rb) >= 0.9)}, "
       f"cached Basic {verdict(med(rc) >= 0.9)}.\n")
+
+    se = rep["sessions"]
+    w("### Browser sessions (issue 11): the session cookie through nginx `auth_request`\n")
+    w("| Round | ceiling req/s | session cookie req/s | session / ceiling |")
+    w("|---|---:|---:|---:|")
+    rs = []
+    for i, rd in enumerate(se["rounds"], 1):
+        c = rd["ceiling_proxied"].rps
+        rs.append(rd["session"].rps / c)
+        w(f"| {i} | {c:,.0f} | {rd['session'].rps:,.0f} | {rs[-1]:.2f}× |")
+    w(f"| median | | | **{med(rs):.2f}×** |")
+    extra = med(se["post_ms"]) - med(se["basic_ms"])
+    w(f"\nTarget ≥ 0.9× the proxied ceiling: {verdict(med(rs) >= 0.9)}. A sign-in POST (distinct users, "
+      f"n={len(se['post_ms'])}): median {med(se['post_ms']):.2f} ms, against {med(se['basic_ms']):.2f} ms for a "
+      f"first Basic check of other fresh users (argon2id both, n={len(se['basic_ms'])}): **{extra:+.2f} ms** beyond the password hash "
+      f"(target < 5 ms: {verdict(extra < 5)}).\n")
 
     w("### Without nginx in front (wrk straight at the auth backend; where the time goes)\n")
     w("| Scenario | wrk | req/s | p50 ms | p99 ms | non-2xx / socket errors | CPU backend µs/req | CPU wrk µs/req |")
