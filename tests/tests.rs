@@ -7,6 +7,7 @@ mod support;
 mod apache;
 mod caddy;
 mod cli;
+mod cli_accounts;
 mod cost;
 mod envoy;
 mod haproxy;

@@ -20,7 +20,7 @@ use crate::app::{App, Runtime};
 use crate::body::Body;
 use crate::credentials::{self, Presented};
 use crate::portal::cookie::{Cookies, Lookup};
-use crate::portal::routes::url_encode;
+use crate::portal::form::url_encode;
 use crate::rules::decide;
 use crate::target::{Target, original};
 use bytes::Bytes;

@@ -47,7 +47,7 @@ fn hidden(html: &str, name: &str) -> String {
 }
 
 fn enc(s: &str) -> String {
-    crate::portal::routes::url_encode(s)
+    crate::portal::form::url_encode(s)
 }
 
 /// GET /login: the pre-login cookie pair and the form's token.

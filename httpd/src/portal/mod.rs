@@ -15,13 +15,15 @@
 //! - [`redirect`]: which `rd` may be followed;
 //! - [`csrf`]: tokens bound to a session or to the pre-login cookie;
 //! - [`cookie`]: reading `Cookie`, writing `Set-Cookie`;
-//! - [`pages`]: the HTML, the stylesheet and the security headers.
+//! - [`pages`]: the HTML, the stylesheet and the security headers;
+//! - [`form`]: form bodies and query values, decoded once.
 //!
 //! Configuration is `[session]` (`wicket_core::config::SessionConfig`); without it none of
 //! this is reachable.
 
 pub mod cookie;
 pub mod csrf;
+pub mod form;
 pub mod pages;
 pub mod redirect;
 pub mod routes;

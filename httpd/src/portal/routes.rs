@@ -8,14 +8,17 @@
 //! token ([`csrf`]); `rd` is followed only when [`redirect::checked_redirect`] allows it.
 //! Messages after a failed sign-in never say whether the account exists.
 //!
-//! Bodies: a form is read up to [`MAX_FORM_BYTES`]. The connection wrapper
+//! Bodies: a form is read up to [`MAX_FORM_BYTES`](super::form::MAX_FORM_BYTES). The connection wrapper
 //! (`crate::conns::Watched`) turns control bytes into `0xFF` in bytes that arrive with a
 //! request head, which can include the start of a body; a form body
 //! (`application/x-www-form-urlencoded`) holds only printable ASCII, so a real form is never
 //! changed, and one carrying raw control bytes fails UTF-8 decoding and is refused.
 
+mod password;
+
 use super::cookie::{CookieOptions, Cookies, Lifetime, Lookup, delete_cookie, set_cookie};
 use super::csrf::{self, Binding, CsrfKey, Purpose};
+use super::form::{Form, query_param, read_form};
 use super::pages::{self, Branding, LoginPage, LogoutPage, PasswordPage, SignedInPage, field};
 use super::redirect::{RedirectPolicy, redirect_target};
 use crate::app::{App, Runtime};
@@ -25,6 +28,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{COOKIE, HeaderName, HeaderValue, LOCATION, RETRY_AFTER, SET_COOKIE};
 use hyper::{Method, Request, Response, StatusCode};
+use password::change_password;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,8 +37,6 @@ use wicket_core::config::SessionConfig;
 use wicket_core::secret::Secret;
 use wicket_core::verify::{Context, Credential, Decision, session_hash};
 
-/// Largest form body read (a sign-in form is a few hundred bytes).
-pub const MAX_FORM_BYTES: usize = 8 * 1024;
 /// How long a form's CSRF token stays good.
 const FORM_MAX_AGE: Duration = Duration::from_secs(3600);
 /// The one message after any failed sign-in: no hint whether the name exists.
@@ -412,115 +414,6 @@ async fn logout(portal: &Portal<'_>, cookies: &Cookies, ctx: &Context, form: &Fo
     delete(portal.see_other(next))
 }
 
-/// `POST /account/password`: a token bound to this session, the current password proven
-/// through `verify` (same chain, throttle and delays as a sign-in), two equal non-empty new
-/// passwords. The store's password change ends every session of the user; the browser
-/// that made the change gets a fresh one (like a sign-in), the others stay signed out.
-async fn change_password(
-    app: &App,
-    portal: &Portal<'_>,
-    cookies: &Cookies,
-    ctx: &Context,
-    form: &Form,
-) -> Response<Body> {
-    let Some((id, hash)) = portal.signed_in(cookies, ctx).await else {
-        return portal.see_other("/login");
-    };
-    let token = form.get(field::CSRF).unwrap_or_default();
-    let checked = csrf::verify(
-        portal.key,
-        Purpose::PasswordChange,
-        Binding::Session(hash.as_bytes()),
-        &token,
-        portal.now,
-        FORM_MAX_AGE,
-    );
-    if let Err(e) = checked {
-        tracing::debug!("portal: password form refused: {e}");
-        let msg = "The form expired or was not sent from this page. Please try again.";
-        return portal.password_page(StatusCode::FORBIDDEN, &id, &hash, Some(msg), false);
-    }
-    if id.backend != "local" {
-        return portal.password_page(StatusCode::OK, &id, &hash, None, false);
-    }
-    let old = form.get(field::OLD_PASSWORD).unwrap_or_default();
-    let new = form.get(field::NEW_PASSWORD).unwrap_or_default();
-    let again = form.get(field::NEW_PASSWORD_AGAIN).unwrap_or_default();
-    let refuse = |status, msg| portal.password_page(status, &id, &hash, Some(msg), false);
-    if new.is_empty() {
-        return refuse(StatusCode::BAD_REQUEST, "Enter a new password.");
-    }
-    // Both are typed by the same person; a mismatch is a typo, not a secret to guard.
-    if new != again {
-        return refuse(StatusCode::BAD_REQUEST, "The new passwords do not match.");
-    }
-    let credential = Credential::Password { user: id.name.clone(), secret: Secret::from_string(old) };
-    let outcome = portal.rt.auth.verify(credential, ctx).await;
-    outcome.event.log();
-    app.metrics.decision("portal", outcome.event.outcome);
-    if !outcome.delay.is_zero() {
-        tokio::time::sleep(outcome.delay).await;
-    }
-    match outcome.decision {
-        Decision::Accepted(proven) if proven.name == id.name && proven.backend == "local" => {}
-        Decision::Throttled(left) => {
-            let mut r = refuse(StatusCode::TOO_MANY_REQUESTS, "Too many attempts. Please wait a moment and try again.");
-            append(&mut r, RETRY_AFTER, &left.as_secs().max(1).to_string());
-            return r;
-        }
-        Decision::Unavailable(_) => {
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, "Unavailable right now. Please try again later.");
-        }
-        _ => return refuse(StatusCode::UNAUTHORIZED, "The current password is incorrect."),
-    }
-    let Some(local) = portal.rt.auth.chain().local.clone() else {
-        return refuse(StatusCode::SERVICE_UNAVAILABLE, "Unavailable right now. Please try again later.");
-    };
-    let (name, now, new) = (id.name.clone(), portal.now, Secret::from_string(new));
-    let (rt, current) = (portal.rt.clone(), hash.clone());
-    let done = tokio::task::spawn_blocking(move || {
-        let remember_me = local.with_store(|s| s.find_session(&current))?.is_some_and(|s| s.remember_me);
-        // Ends every session of the user (the store's trigger), this one too.
-        local.with_accounts(|a| a.set_password(&name, &new, now))?;
-        // The replacement session carries the account as stored now.
-        let user = local.user(&name)?.ok_or_else(|| wicket_core::Error::NoSuchUser(name.clone()))?;
-        rt.auth.open_session(&wicket_core::local::identity(&user), remember_me)
-    })
-    .await;
-    let session = match done {
-        Ok(Ok(s)) => s,
-        Ok(Err(wicket_core::Error::EmptyPassword)) => return refuse(StatusCode::BAD_REQUEST, "Enter a new password."),
-        Ok(Err(e)) => {
-            tracing::warn!("portal: password change failed: {e}");
-            return refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The password could not be changed. Please try again later.",
-            );
-        }
-        Err(_) => return text_unavailable(),
-    };
-    tracing::info!(target: "wicket::audit", front = "http", user = %id.name.escape_debug(), scheme = "session",
-        outcome = "password_changed", backend = "local", "auth");
-    let new_hash = session_hash(&session.cookie);
-    let mut r = portal.password_page(StatusCode::OK, &id, &new_hash, None, true);
-    let lifetime = if session.persistent {
-        Lifetime::Persistent(Duration::from_secs(
-            u64::try_from(session.expires_at.saturating_sub(portal.now)).unwrap_or(1).max(1),
-        ))
-    } else {
-        Lifetime::BrowserSession
-    };
-    let value = session.cookie.expose_str().unwrap_or_default();
-    match set_cookie(&portal.cfg.name, value, &portal.cookie_options(), lifetime) {
-        Ok(c) => append(&mut r, SET_COOKIE, &c),
-        Err(e) => {
-            tracing::warn!("portal: session cookie: {e}");
-            return text_unavailable();
-        }
-    }
-    r
-}
-
 /// A pre-login cookie the browser already has, if it looks like one this portal wrote
 /// (kept, so two open sign-in tabs both work).
 fn prelogin_value(cookies: &Cookies, cfg: &SessionConfig) -> Option<String> {
@@ -544,102 +437,4 @@ fn text_unavailable() -> Response<Body> {
     *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     r.headers_mut().insert(hyper::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
-}
-
-/// An `application/x-www-form-urlencoded` body, decoded.
-#[derive(Default)]
-struct Form {
-    pairs: Vec<(String, String)>,
-}
-
-impl Form {
-    /// The first value of `name`.
-    fn get(&self, name: &str) -> Option<String> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-    }
-}
-
-impl Drop for Form {
-    fn drop(&mut self) {
-        // The password passed through here.
-        for (_, v) in &mut self.pairs {
-            zeroize::Zeroize::zeroize(v);
-        }
-    }
-}
-
-/// Reads and decodes a form body of at most [`MAX_FORM_BYTES`]; `None` when it is longer,
-/// unreadable, or not UTF-8 after decoding.
-async fn read_form<B: FormBody>(body: B) -> Option<Form> {
-    let bytes = body.read_limited(MAX_FORM_BYTES).await?;
-    let text = std::str::from_utf8(&bytes).ok()?;
-    let mut form = Form::default();
-    for pair in text.split('&').filter(|p| !p.is_empty()).take(32) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        form.pairs.push((url_decode(k)?, url_decode(v)?));
-    }
-    Some(form)
-}
-
-/// One query parameter, decoded once.
-fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (url_decode(k).as_deref() == Some(name)).then(|| url_decode(v)).flatten()
-    })
-}
-
-/// `+` is a space, `%XX` a byte; the result must be UTF-8. A malformed escape is refused.
-fn url_decode(s: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = (bytes.next()? as char).to_digit(16)?;
-                let lo = (bytes.next()? as char).to_digit(16)?;
-                out.push(u8::try_from(hi * 16 + lo).ok()?);
-            }
-            b => out.push(b),
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// `s` percent-encoded for a query value: everything but RFC 3986 unreserved characters.
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3 / 2);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn form_values_decode_once_and_refuse_bad_escapes() {
-        assert_eq!(url_decode("a+b%2Fc%252F").as_deref(), Some("a b/c%2F"));
-        assert_eq!(url_decode("%zz"), None);
-        assert_eq!(url_decode("%4"), None);
-        assert_eq!(url_decode("%FF"), None);
-        assert_eq!(
-            query_param("x=1&rd=https%3A%2F%2Fa.example.org%2F", "rd").as_deref(),
-            Some("https://a.example.org/")
-        );
-    }
-
-    #[test]
-    fn encoding_round_trips() {
-        let s = "https://app.example.org/a b?x=1&y=é#z";
-        assert_eq!(url_decode(&url_encode(s)).as_deref(), Some(s));
-        assert!(url_encode(s).bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
-    }
 }
