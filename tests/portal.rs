@@ -4,83 +4,42 @@
 //! the whole flow (portal.mjs), single sign-on across two server names (sso.mjs), a session
 //! ended by `wicket user lock` (revoked.mjs) and the throttle seen from the form
 //! (throttled.mjs). Plus the same location from curl: scripts get 200/401, never a redirect.
-use crate::support::servers::{Wicketd, curl, raw_status, reserve_port};
-use crate::support::{Env, bin, have, require, wait_until};
+use crate::support::servers::{Nginx, Wicketd, curl, reserve_port};
+use crate::support::{Env, bin, have, require};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("..")).to_path_buf()
 }
 
-/// nginx with the documented portal config inside a minimal `http {}`, plus the echo upstream.
-struct PortalNginx {
-    child: Child,
-    prefix: PathBuf,
-}
-
-impl PortalNginx {
-    /// The example's two sites proxy to the upstreams on `upstream` (app.example.org's, which
-    /// answers `user=… groups=…`) and `wiki` (wiki.example.org's, answering `wiki: user=…`).
-    fn start(dir: &Path, port: u16, upstream: u16, wiki: u16, wicket: u16) -> Self {
-        let prefix = dir.join("nginx-portal");
-        std::fs::create_dir_all(prefix.join("logs")).unwrap_or_else(|e| panic!("{e}"));
-        let example = std::fs::read_to_string(repo().join("docs/examples/nginx-portal.conf"))
-            .unwrap_or_else(|e| panic!("docs/examples/nginx-portal.conf: {e}"));
-        let servers = example
-            .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
-            .replace("127.0.0.1:8089", &format!("127.0.0.1:{wicket}"))
-            .replace("127.0.0.1:8080", &format!("127.0.0.1:{upstream}"))
-            .replace("127.0.0.1:8081", &format!("127.0.0.1:{wiki}"));
-        assert_ne!(servers, example, "the example's ports were substituted");
-        let p = prefix.display();
-        let conf = format!(
-            "worker_processes 1;\nerror_log {p}/logs/error.log info;\npid {p}/nginx.pid;\n\
-             events {{ worker_connections 256; }}\nhttp {{\naccess_log off;\n\
-             client_body_temp_path {p}/client_body;\nproxy_temp_path {p}/proxy;\n\
-             fastcgi_temp_path {p}/fastcgi;\nuwsgi_temp_path {p}/uwsgi;\nscgi_temp_path {p}/scgi;\n\
-             {servers}\n\
-             server {{\n    listen 127.0.0.1:{upstream};\n    default_type text/plain;\n\
-                 location / {{ return 200 \"user=$http_remote_user groups=$http_remote_groups\\n\"; }}\n}}\n\
-             server {{\n    listen 127.0.0.1:{wiki};\n    default_type text/plain;\n\
-                 location / {{ return 200 \"wiki: user=$http_remote_user\\n\"; }}\n}}\n}}\n"
-        );
-        let conf_path = prefix.join("nginx.conf");
-        std::fs::write(&conf_path, conf).unwrap_or_else(|e| panic!("{e}"));
-        let nginx =
-            ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).exists()).unwrap_or("nginx");
-        let child = Command::new(nginx)
-            .arg("-p")
-            .arg(&prefix)
-            .arg("-c")
-            .arg(&conf_path)
-            .args(["-g", "daemon off;"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn nginx: {e}"));
-        let mut me = Self { child, prefix };
-        wait_until(Duration::from_secs(20), "nginx to answer", || {
-            if let Ok(Some(st)) = me.child.try_wait() {
-                panic!("nginx exited ({st}): {}", me.error_log());
-            }
-            raw_status(upstream, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200
-        });
-        me
-    }
-
-    fn error_log(&self) -> String {
-        std::fs::read_to_string(self.prefix.join("logs/error.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for PortalNginx {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-QUIT").arg(self.child.id().to_string()).status();
-        let _ = self.child.wait();
-    }
+/// nginx with the documented portal config inside a minimal `http {}`, plus the echo upstreams.
+/// The example's two sites proxy to the upstreams on `upstream` (app.example.org's, which
+/// answers `user=… groups=…`) and `wiki` (wiki.example.org's, answering `wiki: user=…`).
+fn portal_nginx(dir: &Path, port: u16, upstream: u16, wiki: u16, wicket: u16) -> Nginx {
+    let prefix = dir.join("nginx-portal");
+    std::fs::create_dir_all(prefix.join("logs")).unwrap_or_else(|e| panic!("{e}"));
+    let example = std::fs::read_to_string(repo().join("docs/examples/nginx-portal.conf"))
+        .unwrap_or_else(|e| panic!("docs/examples/nginx-portal.conf: {e}"));
+    let servers = example
+        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
+        .replace("127.0.0.1:8089", &format!("127.0.0.1:{wicket}"))
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{upstream}"))
+        .replace("127.0.0.1:8081", &format!("127.0.0.1:{wiki}"));
+    assert_ne!(servers, example, "the example's ports were substituted");
+    let p = prefix.display();
+    let conf = format!(
+        "worker_processes 1;\nerror_log {p}/logs/error.log info;\npid {p}/nginx.pid;\n\
+         events {{ worker_connections 256; }}\nhttp {{\naccess_log off;\n\
+         client_body_temp_path {p}/client_body;\nproxy_temp_path {p}/proxy;\n\
+         fastcgi_temp_path {p}/fastcgi;\nuwsgi_temp_path {p}/uwsgi;\nscgi_temp_path {p}/scgi;\n\
+         {servers}\n\
+         server {{\n    listen 127.0.0.1:{upstream};\n    default_type text/plain;\n\
+             location / {{ return 200 \"user=$http_remote_user groups=$http_remote_groups\\n\"; }}\n}}\n\
+         server {{\n    listen 127.0.0.1:{wiki};\n    default_type text/plain;\n\
+             location / {{ return 200 \"wiki: user=$http_remote_user\\n\"; }}\n}}\n}}\n"
+    );
+    Nginx::run(prefix, &conf, port, upstream, "/")
 }
 
 pub(crate) fn browser_ready() -> bool {
@@ -120,7 +79,7 @@ const LOGO: &str = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0naHR0cDovL3d3dy53My
 struct Site {
     env: Env,
     wicketd: Wicketd,
-    nginx: PortalNginx,
+    nginx: Nginx,
     port: u16,
     portal: String,
 }
@@ -140,7 +99,7 @@ impl Site {
              title = \"Example Corp\"\nlogo = \"{LOGO}\"\n{extra}"
         );
         let wicketd = Wicketd::start(&env, &session);
-        let nginx = PortalNginx::start(env.dir.path(), port, upstream, wiki, wicketd.port);
+        let nginx = portal_nginx(env.dir.path(), port, upstream, wiki, wicketd.port);
         Self { env, wicketd, nginx, port, portal }
     }
 

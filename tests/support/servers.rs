@@ -199,6 +199,12 @@ impl Nginx {
             .replace("@PORT@", &port.to_string())
             .replace("@WICKET@", &wicket_port.to_string())
             .replace("@PREFIX@", &prefix.display().to_string());
+        Self::run(prefix, &conf, port, port, "/ping")
+    }
+
+    /// Runs nginx with `conf` under `prefix` (which has a `logs/` directory), listening on
+    /// `port`, and waits until `GET probe` on `probe_port` answers 200.
+    pub fn run(prefix: PathBuf, conf: &str, port: u16, probe_port: u16, probe: &str) -> Self {
         let conf_path = prefix.join("nginx.conf");
         std::fs::write(&conf_path, conf).unwrap_or_else(|e| panic!("{e}"));
         let nginx =
@@ -215,7 +221,8 @@ impl Nginx {
             .spawn()
             .unwrap_or_else(|e| panic!("spawn nginx ({nginx}): {e}; .ci/run installs nginx-light"));
         let mut me = Self { child, port, prefix };
-        super::wait_until(STARTUP, "nginx to answer /ping", || {
+        let request = format!("GET {probe} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        super::wait_until(STARTUP, "nginx to answer", || {
             if let Ok(Some(st)) = me.child.try_wait() {
                 let mut err = String::new();
                 if let Some(mut e) = me.child.stderr.take() {
@@ -223,7 +230,7 @@ impl Nginx {
                 }
                 panic!("nginx exited ({st}): {err}{}", me.error_log());
             }
-            raw_status(port, b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200
+            raw_status(probe_port, request.as_bytes()) == 200
         });
         me
     }
