@@ -350,6 +350,17 @@ async fn login(app: &App, portal: &Portal<'_>, cookies: &Cookies, ctx: &Context,
         }
         Err(_) => return text_unavailable(),
     };
+    // The session this browser brought (signing in again after a rule's `max_age`, or as
+    // someone else) ends: its cookie is about to be replaced, and a session nobody holds
+    // must not stay usable until it expires.
+    if let Some(old) = portal.session_cookie(cookies) {
+        let rt = portal.rt.clone();
+        match tokio::task::spawn_blocking(move || rt.auth.close_session(&old)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!("portal: could not end the replaced session: {e}"),
+            Err(_) => tracing::warn!("portal: could not end the replaced session"),
+        }
+    }
     let lifetime = if session.persistent {
         Lifetime::Persistent(Duration::from_secs(
             u64::try_from(session.expires_at.saturating_sub(portal.now)).unwrap_or(1).max(1),

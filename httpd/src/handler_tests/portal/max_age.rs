@@ -57,3 +57,26 @@ async fn a_session_older_than_max_age_is_sent_to_the_portal_to_sign_in_again() {
     let (fresh, _, _) = sign_in(&fx, "").await;
     assert_eq!(check(&fx, "/auth", "/admin/x", &[("cookie", fresh.as_bytes())]).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn signing_in_again_ends_the_session_the_browser_brought() {
+    let fx = fresh_admin();
+    let (old, _, _) = sign_in(&fx, "").await;
+    fx.clock.advance(11 * 60);
+    // The browser comes back to the form (prompt=login) with its old cookie and signs in.
+    let (pre, token) = login_form(&fx).await;
+    let form = format!("username=alice&password=pw-alice&csrf={}", enc(&token));
+    let both = format!("{pre}; {old}");
+    let r = post_login(&fx, &both, &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.headers());
+    let fresh = cookie_pair(&r, "wicket_session").unwrap_or_else(|| panic!("session cookie"));
+    assert_ne!(fresh, old, "a new id at sign-in");
+    let ok = check(&fx, "/auth", "/docs/", &[("cookie", fresh.as_bytes())]).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    // The replaced session is over: its cookie no longer opens anything, and one row is left.
+    let gone = check(&fx, "/auth", "/docs/", &[("cookie", old.as_bytes())]).await;
+    assert_eq!(gone.status(), StatusCode::UNAUTHORIZED, "the old session still counts");
+    let store = Store::open(&fx.db, fx.cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
+    let left = store.list_sessions(Some("alice")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(left.len(), 1, "only the fresh session is stored");
+}
