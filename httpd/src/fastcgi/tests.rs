@@ -366,3 +366,26 @@ async fn an_unavailable_store_is_500_for_the_provider() {
     let out = ask(&app, &get(Some(&basic("alice")), &[])).await;
     assert!(out.starts_with("Status: 503 ") && out.contains("retry-after: 5"), "{out}");
 }
+
+#[tokio::test]
+async fn remote_addr_is_the_throttled_origin_unless_it_is_a_proxy() {
+    let (_dir, app) = fixture();
+    let from = |addr: &str, user: &str, password: &str| {
+        let mut p = provider(user, password);
+        p.retain(|(k, _)| *k != "REMOTE_ADDR");
+        p.push(("REMOTE_ADDR", addr.to_string()));
+        p
+    };
+    // Five failures from one client, each under another name: that client is locked out,
+    // not alice, and not another client.
+    for n in 0..5 {
+        assert!(ask(&app, &from("203.0.113.9", &format!("nobody{n}"), "x")).await.starts_with("Status: 401 "));
+    }
+    assert!(ask(&app, &from("203.0.113.9", "alice", "pw-alice")).await.starts_with("Status: 401 "));
+    assert!(ask(&app, &from("198.51.100.4", "alice", "pw-alice")).await.starts_with("Status: 200 "));
+    // A client address that is itself a trusted proxy names nobody: only accounts count.
+    for n in 0..5 {
+        assert!(ask(&app, &from("127.0.0.1", &format!("other{n}"), "x")).await.starts_with("Status: 401 "));
+    }
+    assert!(ask(&app, &from("127.0.0.1", "bob", "pw-bob")).await.starts_with("Status: 200 "));
+}
