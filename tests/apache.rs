@@ -8,23 +8,24 @@ use crate::support::{Env, require, wait_for, wait_until};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const APACHE: &str = "/usr/sbin/apache2";
+pub(crate) const APACHE: &str = "/usr/sbin/apache2";
 const MODULES: &str = "/usr/lib/apache2/modules";
 
 /// Apache on its own port, with its own ServerRoot, pid file and logs in `dir`.
-struct Apache {
+pub(crate) struct Apache {
     _proc: Proc,
     port: u16,
     dir: PathBuf,
 }
 
 impl Apache {
-    fn start(dir: &Path, fastcgi_port: u16, upstream_port: u16) -> Self {
+    /// Runs `docs/examples/<example>` with only its ports and paths changed.
+    pub(crate) fn start(dir: &Path, example: &str, fastcgi_port: u16, upstream_port: u16) -> Self {
         let port = reserve_port();
         let dir = dir.join(format!("apache-{port}"));
         let www = dir.join("www");
         std::fs::create_dir_all(&www).unwrap_or_else(|e| panic!("{e}"));
-        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/apache.conf");
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples").join(example);
         let text = std::fs::read_to_string(&example).unwrap_or_else(|e| panic!("{}: {e}", example.display()));
         // Only ports and paths change.
         let site = text
@@ -36,6 +37,7 @@ impl Apache {
         let modules = [
             ("mpm_event", "mpm_event"),
             ("authn_core", "authn_core"),
+            ("auth_basic", "auth_basic"),
             ("authz_core", "authz_core"),
             ("authz_user", "authz_user"),
             ("authnz_fcgi", "authnz_fcgi"),
@@ -79,17 +81,17 @@ impl Apache {
         me
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn error_log(&self) -> String {
+    pub(crate) fn error_log(&self) -> String {
         std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
     }
 }
 
 /// The port in wicketd's `fastcgi authorizer on ADDR` log line.
-fn fastcgi_port(w: &Wicketd) -> u16 {
+pub(crate) fn fastcgi_port(w: &Wicketd) -> u16 {
     wait_for(STARTUP, "wicketd's FastCGI port", || {
         w.log()
             .lines()
@@ -115,7 +117,7 @@ fn apache_mod_authnz_fcgi_guards_locations() {
         "[fastcgi]\nlisten = \"127.0.0.1:0\"\n[[rule]]\npath = \"^/app/closed/\"\npolicy = \"deny\"\n",
     );
     let (_echo, upstream) = echo_server();
-    let a = Apache::start(env.dir.path(), fastcgi_port(&w), upstream);
+    let a = Apache::start(env.dir.path(), "apache.conf", fastcgi_port(&w), upstream);
     let logs = || format!("apache:\n{}\nwicketd:\n{}", a.error_log(), w.log());
 
     // No credentials: 401 with wicketd's challenges (Apache joins them into one header).

@@ -5,6 +5,7 @@
 mod support;
 
 mod apache;
+mod apache_provider;
 mod caddy;
 mod cli;
 mod cli_accounts;

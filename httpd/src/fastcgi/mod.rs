@@ -1,4 +1,9 @@
-//! The FastCGI AUTHORIZER front for Apache httpd's `mod_authnz_fcgi` (`[fastcgi] listen`).
+//! The FastCGI AUTHORIZER front for Apache httpd's `mod_authnz_fcgi` (`[fastcgi] listen`),
+//! in both of its uses: deciding the whole request ([`authorize`]: `AuthType wicket` with
+//! `AuthnzFcgiCheckAuthnProvider`, every scheme) and checking one password as an
+//! authentication provider ([`authenticate`]: `AuthBasicProvider wicket`). Which one is
+//! asked is read from `FCGI_APACHE_ROLE` and whether a password was sent
+//! ([`authenticate::role`]).
 //!
 //! Written here rather than taken from a crate: the protocol part Wicket needs is small (one
 //! role, no multiplexing, no body), and the parser must be bounded and never panic under
@@ -6,13 +11,14 @@
 //! request's `PARAMS` at 256 KiB, and a connection runs one request at a time.
 //!
 //! A connection: `BEGIN_REQUEST` (role AUTHORIZER; another role is answered `UNKNOWN_ROLE`),
-//! `PARAMS` until an empty record, then the answer ([`authorize`]) as `STDOUT` and
+//! `PARAMS` until an empty record, then the answer as `STDOUT` and
 //! `END_REQUEST`. With `FCGI_KEEP_CONN` the connection waits for the next request
 //! (`mod_authnz_fcgi` does not set it and opens one connection per check). `STDIN` and
 //! `DATA` are ignored; a second `BEGIN_REQUEST` during a request is refused with
 //! `CANT_MPX_CONN`; `GET_VALUES` is answered. Anything that is not FastCGI, too long, or
 //! too slow closes the connection, which Apache reports as a 500.
 
+pub mod authenticate;
 pub mod authorize;
 pub mod params;
 pub mod record;
@@ -160,7 +166,10 @@ async fn request<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     let params = stream.finish().map_err(|m| m.to_string())?;
-    let answer = authorize::authorize(app, &params, peer).await;
+    let answer = match authenticate::role(&params) {
+        authenticate::Role::Password => authenticate::authenticate(app, &params, peer).await,
+        authenticate::Role::Request => authorize::authorize(app, &params, peer).await,
+    };
     let mut out = Vec::with_capacity(answer.len() + 48);
     record::write(&mut out, kind::STDOUT, id, &answer);
     record::write(&mut out, kind::STDOUT, id, &[]);

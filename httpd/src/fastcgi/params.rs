@@ -3,6 +3,7 @@
 //! stream is collected first — up to [`MAX_PARAMS_LEN`] bytes — and decoded once it ends.
 
 use std::collections::HashMap;
+use zeroize::Zeroize;
 
 /// Most bytes of `PARAMS` one request may send. Apache sends the CGI environment: its own
 /// variables plus one per request header, and caps request headers at 100 × 8 KiB; 256 KiB
@@ -49,6 +50,12 @@ impl Stream {
     }
 }
 
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.buf.zeroize();
+    }
+}
+
 /// Decoded parameters. Names are case-sensitive (CGI); a repeated name keeps its last value.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Params {
@@ -77,6 +84,15 @@ impl Params {
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+}
+
+/// The values may hold `REMOTE_PASSWD` or `HTTP_AUTHORIZATION`: wiped when dropped.
+impl Drop for Params {
+    fn drop(&mut self) {
+        for v in self.map.values_mut() {
+            v.zeroize();
+        }
     }
 }
 
@@ -128,7 +144,7 @@ pub fn encode(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
 
 /// The names asked for in a `GET_VALUES` record (their values are empty).
 pub fn names(content: &[u8]) -> Vec<Vec<u8>> {
-    decode(content).map(|p| p.map.into_keys().collect()).unwrap_or_default()
+    decode(content).map(|mut p| std::mem::take(&mut p.map).into_keys().collect()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -14,9 +14,14 @@ use wicket_core::store::{NewUser, Store};
 const T0: i64 = 1_800_000_000;
 
 fn fixture() -> (tempfile::TempDir, Arc<App>) {
+    fixture_with("")
+}
+
+/// The fixture with more configuration after `[store]` and `[throttle]`.
+fn fixture_with(extra: &str) -> (tempfile::TempDir, Arc<App>) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let db = dir.path().join("w.db");
-    let text = format!("[store]\npath = \"{}\"\n[throttle]\ndelays = [\"0s\"]\n", db.display());
+    let text = format!("[store]\npath = \"{}\"\n[throttle]\ndelays = [\"0s\"]\n{extra}", db.display());
     let cfg = Config::parse(&text).unwrap_or_else(|e| panic!("{e}"));
     let clock: SharedClock = Arc::new(ManualClock::new(T0));
     let mut store = Store::open(&db, cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
@@ -244,4 +249,143 @@ async fn a_unix_socket_peer_is_served_and_trusted() {
     }
     assert!(String::from_utf8_lossy(&stdout).starts_with("Status: 200 OK\r\nVariable-REMOTE_USER: alice\r\n"));
     task.abort();
+}
+
+/// What `mod_authnz_fcgi` sends an authn provider (`AuthBasicProvider`): the request's CGI
+/// variables, `FCGI_APACHE_ROLE` and the client's Basic name and password.
+fn provider(user: &str, password: &str) -> Vec<(&'static str, String)> {
+    let mut p = get(None, &[("FCGI_APACHE_ROLE", "AUTHENTICATOR")]);
+    p.push(("REMOTE_USER", user.to_string()));
+    p.push(("REMOTE_PASSWD", password.to_string()));
+    p
+}
+
+async fn ask(app: &Arc<App>, p: &[(&'static str, String)]) -> String {
+    let mut s = start(app.clone(), APACHE);
+    s.write_all(&request(1, role::AUTHORIZER, false, &pairs(p))).await.unwrap_or_default();
+    answer(&mut s, 1).await.map(|(o, _)| o).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_basic_provider_checks_the_password() {
+    let (_dir, app) = fixture();
+    assert_eq!(
+        ask(&app, &provider("alice", "pw-alice")).await,
+        "Status: 200 OK\r\nVariable-REMOTE_USER: alice\r\nVariable-REMOTE_GROUPS: admins\r\n\
+         Variable-REMOTE_EMAIL: alice@example.org\r\n\r\n"
+    );
+    for (user, password) in [("alice", "wrong"), ("mallory", "pw-alice"), ("bob", "pw-alice")] {
+        let out = ask(&app, &provider(user, password)).await;
+        assert!(out.starts_with("Status: 401 Unauthorized\r\n"), "{user}: {out}");
+        assert!(out.contains("www-authenticate: Basic realm=\"wicket\""), "{user}: {out}");
+        assert!(!out.contains("Variable-"), "{user}: {out}");
+    }
+    // A combined `authnz` provider sends no FCGI_APACHE_ROLE; the password still decides.
+    let mut p = provider("bob", "pw-bob");
+    p.retain(|(k, _)| *k != "FCGI_APACHE_ROLE");
+    assert!(ask(&app, &p).await.starts_with("Status: 200 OK\r\nVariable-REMOTE_USER: bob\r\n"));
+}
+
+#[tokio::test]
+async fn bad_provider_params_are_refused_before_any_backend() {
+    let (_dir, app) = fixture();
+    let long = "x".repeat(authenticate::MAX_VALUE_LEN + 1);
+    for (user, password) in [
+        ("alice", ""),
+        ("", "pw-alice"),
+        ("alice", long.as_str()),
+        (long.as_str(), "pw"),
+        ("alice", "pw-\nalice"),
+        ("al\u{1}ice", "pw-alice"),
+    ] {
+        let out = ask(&app, &provider(user, password)).await;
+        assert!(out.starts_with("Status: 401 Unauthorized\r\n"), "{user:.9}/{password:.9}: {out}");
+    }
+    let mut p = provider("alice", "x");
+    p.retain(|(k, _)| *k != "REMOTE_USER");
+    assert!(ask(&app, &p).await.starts_with("Status: 401 "));
+    let rt = app.runtime();
+    let stats = rt.auth.stats();
+    let looked = stats.slow_verifications.load(std::sync::atomic::Ordering::Relaxed)
+        + stats.cache_misses.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(looked, 0, "no backend was asked");
+}
+
+#[tokio::test]
+async fn without_a_password_the_whole_request_is_decided() {
+    // `AuthnzFcgiCheckAuthnProvider` also says AUTHENTICATOR, and sends no REMOTE_PASSWD
+    // unless AuthType is Basic: the authorizer's answers, every challenge.
+    let (_dir, app) = fixture();
+    let mut p = get(None, &[("FCGI_APACHE_ROLE", "AUTHENTICATOR")]);
+    let out = ask(&app, &p).await;
+    assert!(out.contains("Basic realm") && out.contains("Digest realm") && out.contains("Bearer realm"), "{out}");
+    p.push(("HTTP_AUTHORIZATION", basic("alice")));
+    assert!(ask(&app, &p).await.starts_with("Status: 200 OK\r\nVariable-REMOTE_USER: alice\r\n"));
+    // An authz provider (AUTHORIZER) is never a password check, whatever it carries; a
+    // client's `Remote-Passwd` header is HTTP_REMOTE_PASSWD.
+    let p = get(None, &[("FCGI_APACHE_ROLE", "AUTHORIZER"), ("REMOTE_PASSWD", "pw-alice"), ("REMOTE_USER", "alice")]);
+    assert!(ask(&app, &p).await.starts_with("Status: 401 "));
+    let p = get(None, &[("HTTP_REMOTE_PASSWD", "pw-alice"), ("REMOTE_USER", "alice")]);
+    assert!(ask(&app, &p).await.starts_with("Status: 401 "));
+}
+
+#[tokio::test]
+async fn the_provider_keeps_one_name_and_no_bypass() {
+    let (_dir, app) = fixture_with(
+        "[[rule]]\npath = \"^/app/\"\npolicy = \"bypass\"\n[[rule]]\npath = \"^/closed/\"\npolicy = \"deny\"\n",
+    );
+    // A public path does not make a wrong password right.
+    assert!(ask(&app, &provider("alice", "wrong")).await.starts_with("Status: 401 "));
+    assert!(
+        ask(&app, &provider("alice", "pw-alice")).await.starts_with("Status: 200 OK\r\nVariable-REMOTE_USER: alice")
+    );
+    // Apache keeps the name as typed: another spelling of alice's name is refused.
+    assert!(ask(&app, &provider("Alice", "pw-alice")).await.starts_with("Status: 401 "));
+    // deny rules and WICKET_GROUP hold.
+    let mut p = provider("alice", "pw-alice");
+    p.retain(|(k, _)| *k != "REQUEST_URI");
+    p.push(("REQUEST_URI", "/closed/x".into()));
+    assert!(ask(&app, &p).await.starts_with("Status: 403 "));
+    let mut p = provider("bob", "pw-bob");
+    p.push(("WICKET_GROUP", "admins".into()));
+    assert!(ask(&app, &p).await.starts_with("Status: 403 "));
+    // An untrusted FastCGI peer is refused before anything is looked at.
+    let mut s = start(app.clone(), Peer::Tcp(IpAddr::from([192, 0, 2, 7])));
+    s.write_all(&request(1, role::AUTHORIZER, false, &pairs(&provider("alice", "pw-alice")))).await.unwrap_or_default();
+    assert_eq!(answer(&mut s, 1).await.map(|(o, _)| o).as_deref(), Some("Status: 403 Forbidden\r\n\r\n"));
+}
+
+#[tokio::test]
+async fn an_unavailable_store_is_500_for_the_provider() {
+    let (dir, app) = fixture();
+    let conn = rusqlite::Connection::open(dir.path().join("w.db")).unwrap_or_else(|e| panic!("{e}"));
+    conn.execute_batch("PRAGMA foreign_keys = OFF; DROP TABLE users;").unwrap_or_else(|e| panic!("{e}"));
+    // mod_authnz_fcgi reads 500 as an error and anything else as a wrong password.
+    assert_eq!(ask(&app, &provider("alice", "pw-alice")).await, "Status: 500 Internal Server Error\r\n\r\n");
+    // The authorizer's own answer stays 503 with Retry-After.
+    let out = ask(&app, &get(Some(&basic("alice")), &[])).await;
+    assert!(out.starts_with("Status: 503 ") && out.contains("retry-after: 5"), "{out}");
+}
+
+#[tokio::test]
+async fn remote_addr_is_the_throttled_origin_unless_it_is_a_proxy() {
+    let (_dir, app) = fixture();
+    let from = |addr: &str, user: &str, password: &str| {
+        let mut p = provider(user, password);
+        p.retain(|(k, _)| *k != "REMOTE_ADDR");
+        p.push(("REMOTE_ADDR", addr.to_string()));
+        p
+    };
+    // Five failures from one client, each under another name: that client is locked out,
+    // not alice, and not another client.
+    for n in 0..5 {
+        assert!(ask(&app, &from("203.0.113.9", &format!("nobody{n}"), "x")).await.starts_with("Status: 401 "));
+    }
+    assert!(ask(&app, &from("203.0.113.9", "alice", "pw-alice")).await.starts_with("Status: 401 "));
+    assert!(ask(&app, &from("198.51.100.4", "alice", "pw-alice")).await.starts_with("Status: 200 "));
+    // A client address that is itself a trusted proxy names nobody: only accounts count.
+    for n in 0..5 {
+        assert!(ask(&app, &from("127.0.0.1", &format!("other{n}"), "x")).await.starts_with("Status: 401 "));
+    }
+    assert!(ask(&app, &from("127.0.0.1", "bob", "pw-bob")).await.starts_with("Status: 200 "));
 }
