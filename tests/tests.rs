@@ -11,6 +11,7 @@ mod cli;
 mod cli_accounts;
 mod cost;
 mod envoy;
+mod envoy_grpc;
 mod haproxy;
 mod http;
 mod http_limits;

@@ -24,6 +24,7 @@ pub mod demo;
 pub mod envoy;
 pub mod fastcgi;
 pub mod fds;
+pub mod grpc;
 pub mod handler;
 pub mod host;
 pub mod metrics;

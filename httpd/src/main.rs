@@ -131,6 +131,14 @@ fn run(args: Args) -> Result<()> {
             ),
             None => None,
         };
+        let grpc = match &cfg.grpc {
+            Some(g) => Some(
+                wicketd::grpc::Listener::bind(&g.listen)
+                    .await
+                    .with_context(|| format!("while binding [grpc] listen = {}", g.listen))?,
+            ),
+            None => None,
+        };
         let app = App::new(runtime, clock.clone());
         let socket_task = socket.map(|l| {
             tracing::info!("local socket on {}", cfg.server.socket.display());
@@ -139,6 +147,10 @@ fn run(args: Args) -> Result<()> {
         let fastcgi_task = fastcgi.zip(cfg.fastcgi.as_ref()).map(|(l, f)| {
             tracing::info!("fastcgi authorizer on {}", l.describe(&f.listen));
             tokio::spawn(wicketd::fastcgi::serve(app.clone(), l))
+        });
+        let grpc_task = grpc.zip(cfg.grpc.as_ref()).map(|(l, g)| {
+            tracing::info!("grpc ext_authz on {}", l.describe(&g.listen));
+            tokio::spawn(wicketd::grpc::serve(app.clone(), l))
         });
         tracing::info!("listening on http://{}", listener.local_addr().unwrap_or(cfg.server.listen));
         if let Some(b) = banner {
@@ -155,6 +167,12 @@ fn run(args: Args) -> Result<()> {
         if let Some(t) = fastcgi_task {
             t.abort();
             if let Some(wicket_core::config::FastcgiListen::Unix(p)) = cfg.fastcgi.as_ref().map(|f| &f.listen) {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        if let Some(t) = grpc_task {
+            t.abort();
+            if let Some(wicket_core::config::GrpcListen::Unix(p)) = cfg.grpc.as_ref().map(|g| &g.listen) {
                 let _ = std::fs::remove_file(p);
             }
         }

@@ -5,6 +5,7 @@
 mod backend;
 mod errors;
 mod fastcgi;
+mod grpc;
 mod rule;
 mod sections;
 mod server;
@@ -14,6 +15,7 @@ mod tests;
 
 pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig, PamConfig};
 pub use fastcgi::{FastcgiConfig, FastcgiListen};
+pub use grpc::{GrpcConfig, GrpcListen};
 pub use rule::{Policy, RuleConfig};
 pub use sections::{DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, UsersConfig};
 pub use server::ServerConfig;
@@ -54,6 +56,8 @@ pub struct Config {
     pub session: Option<SessionConfig>,
     /// The FastCGI AUTHORIZER listener for Apache; `None` (no `[fastcgi]`) = none.
     pub fastcgi: Option<FastcgiConfig>,
+    /// The gRPC listener for Envoy's `ext_authz`; `None` (no `[grpc]`) = none.
+    pub grpc: Option<GrpcConfig>,
 }
 
 impl Default for Config {
@@ -69,6 +73,7 @@ impl Default for Config {
             rule: Vec::new(),
             session: None,
             fastcgi: None,
+            grpc: None,
         }
     }
 }
