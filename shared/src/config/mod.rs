@@ -4,6 +4,7 @@
 
 mod backend;
 mod errors;
+mod events;
 mod fastcgi;
 mod rule;
 mod sections;
@@ -13,6 +14,7 @@ mod session;
 mod tests;
 
 pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig, PamConfig};
+pub use events::EventsConfig;
 pub use fastcgi::{FastcgiConfig, FastcgiListen};
 pub use rule::{Policy, RuleConfig};
 pub use sections::{DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, UsersConfig};
@@ -54,6 +56,8 @@ pub struct Config {
     pub session: Option<SessionConfig>,
     /// The FastCGI AUTHORIZER listener for Apache; `None` (no `[fastcgi]`) = none.
     pub fastcgi: Option<FastcgiConfig>,
+    /// The event trail: how long events are kept.
+    pub events: EventsConfig,
 }
 
 impl Default for Config {
@@ -69,6 +73,7 @@ impl Default for Config {
             rule: Vec::new(),
             session: None,
             fastcgi: None,
+            events: EventsConfig::default(),
         }
     }
 }
@@ -145,6 +150,9 @@ impl Config {
         }
         if self.throttle.delays.is_empty() {
             return Err("throttle.delays must not be empty (use [\"0s\"] for no delay)".into());
+        }
+        if self.events.retention.is_zero() {
+            return Err("events.retention must be longer than 0s".into());
         }
         if self.backend.is_empty() {
             return Err("at least one [[backend]] is required".into());
