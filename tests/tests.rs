@@ -10,6 +10,7 @@ mod cli;
 mod cli_accounts;
 mod cost;
 mod envoy;
+mod events;
 mod haproxy;
 mod http;
 mod http_limits;
