@@ -12,6 +12,7 @@ mod cli_accounts;
 mod cost;
 mod envoy;
 mod envoy_grpc;
+mod events;
 mod haproxy;
 mod http;
 mod http_limits;

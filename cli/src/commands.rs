@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Token(c) => token_cmd(&ctx, c),
         Command::Session(c) => session_cmd(&ctx, c),
         Command::Import(ImportCmd::Htpasswd { file }) => crate::import::htpasswd(&ctx, &file),
+        Command::Events(a) => crate::events::run(&ctx, a),
         Command::Check { user, pw } => check(&ctx, &user, Source::from_flag(pw.password_stdin)),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::Cli;
 use anyhow::{Result, anyhow, bail};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wicket_core::accounts::Accounts;
 use wicket_core::clock::{SharedClock, SystemClock};
@@ -20,14 +20,19 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn load(cli: &Cli) -> Result<Self> {
-        let mut cfg = match &cli.config {
+        Self::load_paths(cli.config.clone(), cli.db.clone())
+    }
+
+    /// [`Ctx::load`] from the two global options.
+    pub fn load_paths(config: Option<PathBuf>, db: Option<PathBuf>) -> Result<Self> {
+        let mut cfg = match &config {
             Some(p) => Config::load(p)?,
             None if Path::new(DEFAULT_CONFIG_PATH).exists() => Config::load(Path::new(DEFAULT_CONFIG_PATH))?,
-            None if cli.db.is_some() => Config::default(),
+            None if db.is_some() => Config::default(),
             None => bail!("no config at {DEFAULT_CONFIG_PATH}; pass --config PATH or --db PATH"),
         };
-        if let Some(db) = &cli.db {
-            cfg.store.path = db.clone();
+        if let Some(db) = db {
+            cfg.store.path = db;
         }
         Ok(Self { cfg, clock: Arc::new(SystemClock) })
     }

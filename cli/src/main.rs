@@ -6,6 +6,7 @@
 
 mod commands;
 mod ctx;
+mod events;
 mod import;
 mod prompt;
 
@@ -46,6 +47,8 @@ enum Command {
     /// Import users from another tool.
     #[command(subcommand)]
     Import(ImportCmd),
+    /// The event trail: sign-in decisions and administrative changes.
+    Events(events::EventsArgs),
     /// Check a user's password through the backend chain (exit 0 if accepted).
     Check {
         /// User name.
@@ -256,7 +259,7 @@ enum ImportCmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli) {
+    match events::run_recorded(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wicket: {}", one_line(&e));

@@ -1,6 +1,7 @@
 //! The daemon's state: a [`Runtime`] built from one config (swapped whole on SIGHUP) plus
 //! what lives across reloads (metrics, throttle, pending token uses).
 
+use crate::events::EventLog;
 use crate::metrics::Metrics;
 use crate::net::{Cidr, parse_list};
 use crate::portal::csrf::CsrfKey;
@@ -59,6 +60,8 @@ pub struct App {
     /// The portal's CSRF key, made at start (a restart invalidates open forms); `None` only
     /// if the random generator failed, and then the portal answers 503.
     pub csrf: Option<CsrfKey>,
+    /// The event trail's queue (see [`crate::events`]).
+    pub events: EventLog,
 }
 
 impl App {
@@ -66,7 +69,11 @@ impl App {
     pub fn new(runtime: Runtime, clock: SharedClock) -> Arc<Self> {
         let shared = runtime.auth.shared().clone();
         let csrf = CsrfKey::generate().ok();
-        Arc::new(Self { runtime: RwLock::new(Arc::new(runtime)), clock, metrics: Metrics::default(), shared, csrf })
+        Arc::new_cyclic(|me| {
+            let events = EventLog::default();
+            events.start(me.clone());
+            Self { runtime: RwLock::new(Arc::new(runtime)), clock, metrics: Metrics::default(), shared, csrf, events }
+        })
     }
 
     /// The current runtime.

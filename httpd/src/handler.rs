@@ -198,7 +198,7 @@ fn offered(rt: &Runtime, target: &Target, presented: Presented) -> Offered {
 async fn decide_and_log(app: &App, rt: &Runtime, target: &Target, offered: Offered, required: &Requirements) -> Access {
     let decided = access::decide(&rt.auth, target, offered, required).await;
     for e in &decided.events {
-        e.log();
+        app.audit(e);
     }
     if let Some((scheme, outcome)) = decided.counted {
         app.metrics.decision(scheme, outcome);

@@ -22,6 +22,7 @@ pub mod conns;
 pub mod credentials;
 pub mod demo;
 pub mod envoy;
+pub mod events;
 pub mod fastcgi;
 pub mod fds;
 pub mod grpc;

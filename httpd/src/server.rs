@@ -84,7 +84,11 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<O
         tracing::warn!("some connections did not finish within 10 s");
     }
     let a = app.clone();
-    let _ = tokio::task::spawn_blocking(move || a.flush_token_uses()).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        a.flush_token_uses();
+        a.events.flush();
+    })
+    .await;
 }
 
 /// One connection, until it ends, times out in a phase or is evicted from the table.

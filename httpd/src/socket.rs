@@ -141,7 +141,7 @@ async fn dispatch(app: &Arc<App>, uid: u32, op: Op) -> Response {
     let rt = app.runtime();
     match op {
         Op::Authenticate { user, password, service, rhost } => {
-            authenticate(&rt, uid, user, password, service, rhost).await
+            authenticate(app, &rt, uid, user, password, service, rhost).await
         }
         Op::Account { user, service } => account(&rt, uid, &user, &service).await,
         Op::ChangePassword { user, old_password, new_password, service, check_only } => {
@@ -172,6 +172,7 @@ fn entry<T>(r: Result<Option<T>, String>, wrap: impl Fn(T) -> Response) -> Respo
 }
 
 async fn authenticate(
+    app: &App,
     rt: &Arc<Runtime>,
     uid: u32,
     user: String,
@@ -192,7 +193,7 @@ async fn authenticate(
     }
     // Throttle per account and per origin: see `Context::socket` for whose rhost counts.
     let ctx = Context::socket(uid, &service, rhost.as_deref());
-    let outcome = verify(&rt.auth, Credential::Password { user, secret: password }, &ctx).await;
+    let outcome = verify(app, &rt.auth, Credential::Password { user, secret: password }, &ctx).await;
     match outcome.decision {
         Decision::Accepted(_) => Response::Ok,
         Decision::Rejected(reason) => rejection(reason),
@@ -204,9 +205,14 @@ async fn authenticate(
 }
 
 /// Asks the core, writes the audit line and waits the throttle's delay.
-async fn verify(auth: &wicket_core::verify::Authenticator, credential: Credential, ctx: &Context) -> Outcome {
+async fn verify(
+    app: &App,
+    auth: &wicket_core::verify::Authenticator,
+    credential: Credential,
+    ctx: &Context,
+) -> Outcome {
     let outcome = auth.verify(credential, ctx).await;
-    outcome.event.log();
+    app.audit(&outcome.event);
     if !outcome.delay.is_zero() {
         tokio::time::sleep(outcome.delay).await;
     }
@@ -291,7 +297,7 @@ async fn change_password(
     if uid != 0 || old.is_some() {
         let Some(old) = old else { return Response::AuthError };
         let ctx = Context::socket(uid, service, None);
-        match verify(&rt.auth, Credential::Password { user: user.to_string(), secret: old }, &ctx).await.decision {
+        match verify(app, &rt.auth, Credential::Password { user: user.to_string(), secret: old }, &ctx).await.decision {
             Decision::Accepted(id) if id.backend == "local" => {}
             Decision::Accepted(_) => {
                 return Response::PasswordRefused { reason: "this account's password is not managed by Wicket".into() };

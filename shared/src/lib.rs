@@ -49,6 +49,8 @@ pub mod digest;
 #[cfg(feature = "server")]
 pub mod directory;
 #[cfg(feature = "server")]
+pub mod events;
+#[cfg(feature = "server")]
 pub mod ldap;
 #[cfg(feature = "server")]
 pub mod local;

@@ -23,6 +23,7 @@ use super::pages::{self, Branding, LoginPage, LogoutPage, PasswordPage, SignedIn
 use super::redirect::{RedirectPolicy, redirect_target};
 use crate::app::{App, Runtime};
 use crate::body::{Body, FormBody};
+use crate::events::portal_event;
 use crate::target::original;
 use bytes::Bytes;
 use http_body_util::Full;
@@ -49,6 +50,7 @@ pub fn is_portal_path(path: &str) -> bool {
 
 /// Everything a portal request needs from the current config.
 struct Portal<'a> {
+    app: &'a App,
     rt: &'a Arc<Runtime>,
     cfg: &'a SessionConfig,
     key: &'a CsrfKey,
@@ -109,7 +111,7 @@ impl Portal<'_> {
         let cookie = self.session_cookie(cookies)?;
         let hash = session_hash(&cookie);
         let outcome = self.rt.auth.verify(Credential::Session(cookie), ctx).await;
-        outcome.event.log();
+        self.app.audit(&outcome.event);
         match outcome.decision {
             Decision::Accepted(id) => Some((id, hash)),
             _ => None,
@@ -204,7 +206,7 @@ pub async fn serve<B: FormBody>(
     let Some(key) = app.csrf.as_ref() else {
         return text_unavailable();
     };
-    let portal = Portal { rt, cfg, key, policy, now: app.clock.now() };
+    let portal = Portal { app, rt, cfg, key, policy, now: app.clock.now() };
     let path = req.uri().path().to_string();
     let method = req.method().clone();
     let target = original(req.method(), req.uri(), req.headers(), peer, &rt.trusted);
@@ -315,7 +317,7 @@ async fn login(app: &App, portal: &Portal<'_>, cookies: &Cookies, ctx: &Context,
     let remember_me = form.get(field::REMEMBER_ME).is_some_and(|v| !v.is_empty());
     let credential = Credential::Password { user: username.clone(), secret: Secret::from_string(password) };
     let outcome = portal.rt.auth.verify(credential, ctx).await;
-    outcome.event.log();
+    app.audit(&outcome.event);
     app.metrics.decision("portal", outcome.event.outcome);
     if !outcome.delay.is_zero() {
         tokio::time::sleep(outcome.delay).await;
@@ -380,8 +382,7 @@ async fn login(app: &App, portal: &Portal<'_>, cookies: &Cookies, ctx: &Context,
     if let Ok(c) = delete_cookie(name, &portal.prelogin_options()) {
         append(&mut r, SET_COOKIE, &c);
     }
-    tracing::info!(target: "wicket::audit", front = "http", user = %id.name.escape_debug(), scheme = "session",
-        outcome = "session_opened", backend = %id.backend, persistent = session.persistent, "auth");
+    app.audit(&portal_event(ctx, &id.name, "session_opened", &id.backend));
     r
 }
 
@@ -420,8 +421,7 @@ async fn logout(portal: &Portal<'_>, cookies: &Cookies, ctx: &Context, form: &Fo
         }
         Err(_) => return text_unavailable(),
     }
-    tracing::info!(target: "wicket::audit", front = "http", user = %id.name.escape_debug(), scheme = "session",
-        outcome = "session_closed", backend = %id.backend, "auth");
+    portal.app.audit(&portal_event(ctx, &id.name, "session_closed", &id.backend));
     delete(portal.see_other(next))
 }
 

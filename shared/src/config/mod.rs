@@ -4,6 +4,7 @@
 
 mod backend;
 mod errors;
+mod events;
 mod fastcgi;
 mod grpc;
 mod rule;
@@ -14,6 +15,7 @@ mod session;
 mod tests;
 
 pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig, PamConfig};
+pub use events::EventsConfig;
 pub use fastcgi::{FastcgiConfig, FastcgiListen};
 pub use grpc::{GrpcConfig, GrpcListen};
 pub use rule::{Policy, RuleConfig};
@@ -58,6 +60,8 @@ pub struct Config {
     pub fastcgi: Option<FastcgiConfig>,
     /// The gRPC listener for Envoy's `ext_authz`; `None` (no `[grpc]`) = none.
     pub grpc: Option<GrpcConfig>,
+    /// The event trail: how long events are kept.
+    pub events: EventsConfig,
 }
 
 impl Default for Config {
@@ -74,6 +78,7 @@ impl Default for Config {
             session: None,
             fastcgi: None,
             grpc: None,
+            events: EventsConfig::default(),
         }
     }
 }
@@ -150,6 +155,9 @@ impl Config {
         }
         if self.throttle.delays.is_empty() {
             return Err("throttle.delays must not be empty (use [\"0s\"] for no delay)".into());
+        }
+        if self.events.retention.is_zero() {
+            return Err("events.retention must be longer than 0s".into());
         }
         if self.backend.is_empty() {
             return Err("at least one [[backend]] is required".into());

@@ -31,9 +31,11 @@
 //! Validation (names, ids, token names, scopes) and hashing live one level up, in
 //! [`crate::accounts::Accounts`]: a store stores what it is given.
 
+mod events;
 pub mod sqlite;
 mod types;
 
+pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOMES, OutcomeFilter};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use types::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, User};
 
@@ -148,4 +150,11 @@ pub trait UserStore: Send + std::fmt::Debug {
     fn delete_user_sessions(&mut self, user: &str) -> Result<u64>;
     /// Forgets sessions past their absolute end; how many.
     fn delete_expired_sessions(&mut self, now: i64) -> Result<u64>;
+
+    /// Appends events to the trail in one transaction (their `id` is ignored).
+    fn add_events(&mut self, events: &[EventRecord]) -> Result<()>;
+    /// Events matching `query`, oldest first.
+    fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
+    /// Deletes events older than `at` (retention); how many.
+    fn delete_events_before(&mut self, at: i64) -> Result<u64>;
 }

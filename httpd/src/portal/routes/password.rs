@@ -46,7 +46,7 @@ pub(super) async fn change_password(
     }
     let credential = Credential::Password { user: id.name.clone(), secret: Secret::from_string(old) };
     let outcome = portal.rt.auth.verify(credential, ctx).await;
-    outcome.event.log();
+    app.audit(&outcome.event);
     app.metrics.decision("portal", outcome.event.outcome);
     if !outcome.delay.is_zero() {
         tokio::time::sleep(outcome.delay).await;
@@ -89,8 +89,7 @@ pub(super) async fn change_password(
         }
         Err(_) => return text_unavailable(),
     };
-    tracing::info!(target: "wicket::audit", front = "http", user = %id.name.escape_debug(), scheme = "session",
-        outcome = "password_changed", backend = "local", "auth");
+    app.audit(&crate::events::portal_event(ctx, &id.name, "password_changed", "local"));
     let new_hash = session_hash(&session.cookie);
     let mut r = portal.password_page(StatusCode::OK, &id, &new_hash, None, true);
     let lifetime = if session.persistent {

@@ -114,4 +114,29 @@ BEGIN DELETE FROM sessions WHERE backend = 'local' AND user_name = OLD.name; END
 CREATE TRIGGER users_sessions_deleted AFTER DELETE ON users
 BEGIN DELETE FROM sessions WHERE backend = 'local' AND user_name = OLD.name; END;
 "#,
+    // 3: the event trail: sign-in decisions (`kind = 'auth'`, written by wicketd in batches)
+    // and administrative changes (`kind = 'admin'`, written by the CLI). Never a secret.
+    // `actor_uid` is the local caller (the CLI's uid, PAM's peer); `actor` who ran the command
+    // (SUDO_USER or the login name). Pruned by wicketd after [events] retention.
+    r#"
+CREATE TABLE events (
+    id        INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('auth', 'admin')),
+    front     TEXT NOT NULL,
+    scheme    TEXT NOT NULL,
+    user      TEXT NOT NULL,
+    outcome   TEXT NOT NULL,
+    backend   TEXT NOT NULL,
+    client    TEXT,
+    service   TEXT,
+    method    TEXT,
+    path      TEXT,
+    actor_uid INTEGER,
+    actor     TEXT,
+    detail    TEXT
+) STRICT;
+CREATE INDEX events_at ON events (at);
+CREATE INDEX events_user_at ON events (user, at);
+"#,
 ];

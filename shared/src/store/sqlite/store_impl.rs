@@ -5,6 +5,7 @@ use super::SqliteStore;
 use crate::config::{DigestAlgorithm, UsersConfig};
 use crate::error::Result;
 use crate::store::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, User, UserStore};
+use crate::store::{EventQuery, EventRecord};
 
 impl UserStore for SqliteStore {
     fn generation(&self) -> Result<i64> {
@@ -136,5 +137,14 @@ impl UserStore for SqliteStore {
     }
     fn delete_expired_sessions(&mut self, now: i64) -> Result<u64> {
         SqliteStore::delete_expired_sessions(self, now)
+    }
+    fn add_events(&mut self, events: &[EventRecord]) -> Result<()> {
+        SqliteStore::add_events(self, events)
+    }
+    fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>> {
+        SqliteStore::list_events(self, query)
+    }
+    fn delete_events_before(&mut self, at: i64) -> Result<u64> {
+        SqliteStore::delete_events_before(self, at)
     }
 }
