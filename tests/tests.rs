@@ -19,6 +19,7 @@ mod http_limits;
 mod import;
 mod ldap;
 mod ldap_wicketd;
+mod members;
 mod nss_module;
 mod pam_backend;
 mod pam_module;

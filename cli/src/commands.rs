@@ -196,10 +196,17 @@ fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
                 return print_json(&groups);
             }
             for g in groups {
-                println!("{:<20} {:>7} {}", g.name, g.gid, g.members.join(","));
+                let members: Vec<&String> = g.members.iter().chain(&g.external_members).collect();
+                println!(
+                    "{:<20} {:>7} {}",
+                    g.name,
+                    g.gid,
+                    members.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(",")
+                );
             }
         }
         GroupCmd::AddMember { group, user } => {
+            let user = member_ref(ctx, &user)?;
             if ctx.write(|acc| Ok(acc.add_member(&user, &group)?))? {
                 eprintln!("added {user} to {group}");
             } else {
@@ -207,6 +214,7 @@ fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
             }
         }
         GroupCmd::RemoveMember { group, user } => {
+            let user = member_ref(ctx, &user)?;
             if ctx.write(|acc| Ok(acc.remove_member(&user, &group)?))? {
                 eprintln!("removed {user} from {group}");
             } else {
@@ -217,9 +225,16 @@ fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
     ok()
 }
 
+/// A member or token owner: a local name, or `backend:name` for a user of a configured
+/// backend (`ldap:carol`), canonicalised as the daemon looks it up.
+fn member_ref(ctx: &Ctx, who: &str) -> anyhow::Result<String> {
+    Ok(wicket_core::access::members::parse(who, &wicket_core::access::members::backend_names(&ctx.cfg))?)
+}
+
 fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
     match cmd {
         TokenCmd::Create { user, name, expires, scopes } => {
+            let user = member_ref(ctx, &user)?;
             validate_token_name(&name)?;
             for s in &scopes {
                 validate_scope(s)?;
@@ -234,6 +249,7 @@ fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
             ok()
         }
         TokenCmd::List { user, json } => {
+            let user = user.map(|u| member_ref(ctx, &u)).transpose()?;
             let tokens = ctx.existing_store()?.list_tokens(user.as_deref())?;
             if json.json {
                 return print_json(&tokens);
@@ -244,6 +260,7 @@ fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
             ok()
         }
         TokenCmd::Revoke { user, name } => {
+            let user = member_ref(ctx, &user)?;
             ctx.write(|acc| Ok(acc.revoke_token(&user, &name, ctx.now())?))?;
             eprintln!("revoked token `{name}` of {user}");
             ok()

@@ -35,7 +35,7 @@ pub fn serves(path: &str) -> bool {
 pub async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Response<Body> {
     let rt = app.runtime();
     let target = target(req, peer, &rt.trusted);
-    let required = Requirements { rule: decide(&rt.rules, &target), groups: Vec::new(), scopes: Vec::new() };
+    let required = Requirements { rule: decide(&rt.rules, &target), ..Requirements::identity() };
     let presented = credentials::from_headers(req.headers());
     let tried = presented.scheme();
     let access = check(app, &rt, &target, presented, &required).await;

@@ -47,31 +47,20 @@ pub(crate) fn text(status: StatusCode, body: &'static str) -> Response<Body> {
     r
 }
 
-/// `?group=a&group=b&scope=s` from the `/auth` request's own query.
-fn requirements(query: Option<&str>) -> (Vec<String>, Vec<String>) {
-    let mut groups = Vec::new();
-    let mut scopes = Vec::new();
-    for pair in query.unwrap_or("").split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = v.trim();
-        if v.is_empty() {
-            continue;
-        }
-        match k {
-            "group" => groups.extend(v.split(',').map(str::to_string)),
-            "scope" => scopes.push(v.to_string()),
-            _ => {}
-        }
-    }
-    (groups, scopes)
-}
-
 /// `/auth`'s check (also answering [`crate::authelia`]'s aliases, translated).
 pub(crate) async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>) -> Response<Body> {
     let rt = app.runtime();
     let target = original(req.method(), req.uri(), req.headers(), peer, &rt.trusted);
-    let (groups, scopes) = requirements(req.uri().query());
-    let required = Requirements { rule: decide(&rt.rules, &target), groups, scopes };
+    // `?users=&group=&all_groups=&scope=`: a requirement misspelt is a misconfiguration,
+    // answered 500 so the proxy serves nothing (never a 400, and never ignored).
+    let asked = match access::query::parse(req.uri().query()) {
+        Ok(asked) => asked,
+        Err(e) => {
+            tracing::error!("refused an access check: {e}; fix the URL the proxy calls");
+            return text(StatusCode::INTERNAL_SERVER_ERROR, "misconfigured access check\n");
+        }
+    };
+    let required = Requirements::asked(decide(&rt.rules, &target), asked);
     let presented = credentials::from_headers(req.headers());
     let tried = presented.scheme();
     let browser = match (&presented, rt.cfg.session.as_ref()) {

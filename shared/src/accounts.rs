@@ -268,7 +268,11 @@ mod tests {
         assert!(acc.create_token("bob", "ci", &["a\"b".into()], None, 1).is_err());
         let (secret, info) = acc.create_token("bob", "ci", &["read".into()], None, 1).unwrap_or_else(|e| panic!("{e}"));
         let found = acc.store().find_token(&token::hash(secret.expose())).ok().flatten();
-        assert_eq!(found.map(|(t, u)| (t.id, u.name)), Some((info.id, "bob".to_string())));
+        let owner = |o: crate::store::TokenOwner| match o {
+            crate::store::TokenOwner::Local(u) => u.name,
+            crate::store::TokenOwner::External { name, .. } => name,
+        };
+        assert_eq!(found.map(|(t, o)| (t.id, owner(o))), Some((info.id, "bob".to_string())));
         assert!(acc.add_group("staff", Some(999), 1).is_err());
         assert_eq!(acc.add_group("staff", Some(5000), 1).map(|g| g.gid).ok(), Some(5000));
     }

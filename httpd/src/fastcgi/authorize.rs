@@ -88,7 +88,7 @@ pub async fn authorize(app: &Arc<App>, params: &Params, peer: Peer) -> Vec<u8> {
         return b"Status: 500 Internal Server Error\r\n\r\n".to_vec();
     };
     let (groups, scopes) = asked(params);
-    let required = Requirements { rule: decide(&rt.rules, &target), groups, scopes };
+    let required = Requirements { rule: decide(&rt.rules, &target), groups, scopes, ..Requirements::identity() };
     let presented = params.get("HTTP_AUTHORIZATION").map_or(Presented::None, credentials::parse);
     let tried = presented.scheme();
     let access = check(app, &rt, &target, presented, &required).await;

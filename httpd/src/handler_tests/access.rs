@@ -93,3 +93,29 @@ async fn a_scope_cannot_break_the_challenges_quoting() {
         );
     }
 }
+
+/// `users`, `all_groups` in rules and in the query; a misspelt requirement is never ignored.
+#[tokio::test]
+async fn user_and_every_group_requirements_and_misspelt_keys() {
+    let fx = fixture_with(
+        "[[rule]]\npath = \"^/mine/\"\nusers = [\"Bob\"]\npolicy = \"authenticated\"\n\
+         [[rule]]\npath = \"^/both/\"\nall_groups = [\"admins\"]\npolicy = \"authenticated\"\n",
+    );
+    let alice = basic("alice", "pw-alice");
+    let bob = basic("bob", "pw-bob");
+    let status = |r: Response<Body>| r.status();
+    let orig = |uri: &'static str| ("x-original-uri", uri.as_bytes());
+    assert_eq!(status(get(&fx, "/auth", &[orig("/mine/x"), ("authorization", &bob)]).await), StatusCode::OK);
+    assert_eq!(status(get(&fx, "/auth", &[orig("/mine/x"), ("authorization", &alice)]).await), StatusCode::FORBIDDEN);
+    assert_eq!(status(get(&fx, "/auth", &[orig("/both/x"), ("authorization", &alice)]).await), StatusCode::OK);
+    assert_eq!(status(get(&fx, "/auth", &[orig("/both/x"), ("authorization", &bob)]).await), StatusCode::FORBIDDEN);
+    assert_eq!(status(get(&fx, "/auth?users=carol,ALICE", &[("authorization", &alice)]).await), StatusCode::OK);
+    assert_eq!(status(get(&fx, "/auth?users=carol", &[("authorization", &alice)]).await), StatusCode::FORBIDDEN);
+    assert_eq!(status(get(&fx, "/auth?all_groups=admins", &[("authorization", &alice)]).await), StatusCode::OK);
+    let both = "/auth?all_groups=admins,nope";
+    assert_eq!(status(get(&fx, both, &[("authorization", &alice)]).await), StatusCode::FORBIDDEN);
+    for typo in ["/auth?grup=admins", "/auth?group=", "/auth?users=a,,b", "/auth?all_group=admins"] {
+        let r = get(&fx, typo, &[("authorization", &alice)]).await;
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR, "{typo}: the proxy must not serve the page");
+    }
+}

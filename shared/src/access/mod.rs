@@ -3,22 +3,26 @@
 //!
 //! A front reads the original request into a [`Target`], what the client presented into an
 //! [`Offered`], and what the resource requires into [`Requirements`] (the [`rules`] match
-//! plus the front's own `group`/`scope` asks), then calls [`decide`]. It runs, in order:
+//! plus the front's own `users`/`group`/`all_groups`/`scope` asks, [`query`]), then calls [`decide`]. It runs, in order:
 //! the rule's verdict (`bypass`, `deny`, an unknown host), the credential through
 //! [`Authenticator::verify`], the rule's `max_age` (a session signed in longer ago is
-//! challenged with `fresh_login`), the group requirements, the scope requirements — and answers
+//! challenged with `fresh_login`), the user and group requirements, the scope requirements — and answers
 //! an [`Access`] with the audit events to write and the delay to wait. Each front renders
 //! the `Access` in its protocol; none reaches into the throttle, cache or store.
 
+pub mod members;
 pub mod net;
+pub mod query;
 pub mod rules;
 mod target;
 
+pub use query::{Asked, QueryError};
 pub use rules::{Rule, RuleMatch, compile};
 pub use target::{Target, normalize_host, normalize_path};
 
 use crate::auth::Identity;
 use crate::config::{Policy, Scheme};
+use crate::throttle::canonical_name;
 use crate::verify::{AuditEvent, Authenticator, Context, Credential, Decision};
 use std::time::Duration;
 
@@ -82,12 +86,28 @@ pub struct Requirements {
     /// Scopes a bearer token must all carry (`/auth?scope=`); password credentials are not
     /// subject to them.
     pub scopes: Vec<String>,
+    /// Any-of users the front asks for besides the rule's (`/auth?users=`), canonical
+    /// names ([`canonical_name`]); empty = none.
+    pub users: Vec<String>,
+    /// Groups the front asks the user to be in, every one (`/auth?all_groups=`).
+    pub all_groups: Vec<String>,
 }
 
 impl Requirements {
-    /// Only an identity: no rules, groups or scopes (`/whoami`).
+    /// Only an identity: no rules, users, groups or scopes (`/whoami`).
     pub fn identity() -> Self {
-        Self { rule: RuleMatch::Default, groups: Vec::new(), scopes: Vec::new() }
+        Self {
+            rule: RuleMatch::Default,
+            groups: Vec::new(),
+            scopes: Vec::new(),
+            users: Vec::new(),
+            all_groups: Vec::new(),
+        }
+    }
+
+    /// The front's own asks (a parsed `/auth` query) under the rules' verdict.
+    pub fn asked(rule: RuleMatch, asked: Asked) -> Self {
+        Self { rule, groups: asked.groups, scopes: asked.scopes, users: asked.users, all_groups: asked.all_groups }
     }
 }
 
@@ -120,8 +140,10 @@ pub enum Refusal {
     DeniedByRule,
     /// A host rule might apply and the host is unknown (see [`rules`]).
     HostUnknown,
-    /// The user is in none of the required groups.
+    /// The user is in none of the required groups, or not in every one of `all_groups`.
     Group,
+    /// The user is none of the required users.
+    User,
     /// The token lacks a required scope.
     Scope,
 }
@@ -133,6 +155,7 @@ impl Refusal {
             Self::DeniedByRule => "denied_by_rule",
             Self::HostUnknown => "host_unknown",
             Self::Group => "forbidden_group",
+            Self::User => "forbidden_user",
             Self::Scope => "insufficient_scope",
         }
     }
@@ -194,13 +217,17 @@ impl Decided {
 /// The access decision for `target`, with what the client `offered`, against `required`.
 pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, required: &Requirements) -> Decided {
     let ctx = target.context();
-    let (rule_groups, max_age) = match &required.rule {
-        RuleMatch::Default => (&[][..], None),
+    let none: &[String] = &[];
+    let (rule_who, max_age) = match &required.rule {
+        RuleMatch::Default => ([none, none, none], None),
         RuleMatch::Matched { policy: Policy::Bypass, .. } => return Decided::now(Access::Bypass),
         RuleMatch::Matched { policy: Policy::Deny, .. } => return refused(&ctx, Refusal::DeniedByRule),
         RuleMatch::HostUnknown { .. } => return refused(&ctx, Refusal::HostUnknown),
-        RuleMatch::Matched { policy: Policy::Authenticated, groups, max_age, .. } => (&groups[..], *max_age),
+        RuleMatch::Matched { policy: Policy::Authenticated, users, groups, all_groups, max_age, .. } => {
+            ([&users[..], &groups[..], &all_groups[..]], *max_age)
+        }
     };
+    let asked_who = [&required.users[..], &required.groups[..], &required.all_groups[..]];
     let credential = match offered {
         Offered::Nothing => {
             return Decided::now(Access::Challenge {
@@ -245,13 +272,11 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
             Access::Challenge { stale: false, bearer_error: None, malformed: None, fresh_login: true }
         }
         Decision::Accepted(id) => {
-            let in_groups = [rule_groups, &required.groups[..]]
-                .iter()
-                .all(|any_of| any_of.is_empty() || any_of.iter().any(|g| id.groups.contains(g)));
+            let not_admitted = who_refusal(&id, rule_who).or_else(|| who_refusal(&id, asked_who));
             let missing = id.scopes.as_ref().and_then(|have| required.scopes.iter().find(|s| !have.contains(s)));
-            if !in_groups {
-                d.events.push(event(&ctx, scheme, &id.name, Refusal::Group.as_str(), &id.backend));
-                Access::Forbidden { reason: Refusal::Group, insufficient_scope: None }
+            if let Some(reason) = not_admitted {
+                d.events.push(event(&ctx, scheme, &id.name, reason.as_str(), &id.backend));
+                Access::Forbidden { reason, insufficient_scope: None }
             } else if let Some(missing) = missing {
                 d.events.push(event(&ctx, scheme, &id.name, Refusal::Scope.as_str(), &id.backend));
                 let named = is_scope_token(missing).then(|| missing.clone());
@@ -267,6 +292,17 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
         }
     };
     d
+}
+
+/// Why `id` does not pass `[users (any of, canonical), groups (any of), all_groups (every
+/// one)]`, if it does not; an empty list asks nothing.
+fn who_refusal(id: &Identity, [users, groups, all_groups]: [&[String]; 3]) -> Option<Refusal> {
+    if !users.is_empty() && !users.contains(&canonical_name(&id.name)) {
+        return Some(Refusal::User);
+    }
+    let in_any = groups.is_empty() || groups.iter().any(|g| id.groups.contains(g));
+    let in_all = all_groups.iter().all(|g| id.groups.contains(g));
+    (!(in_any && in_all)).then_some(Refusal::Group)
 }
 
 /// Refused before any credential is looked at.

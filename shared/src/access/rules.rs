@@ -13,6 +13,7 @@ use super::net::{Cidr, any_contains, parse_list};
 use super::target::{Target, normalize_host};
 use crate::config::{Policy, RuleConfig};
 use crate::error::{Error, Result};
+use crate::throttle::canonical_name;
 use regex::Regex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -26,8 +27,12 @@ pub struct Rule {
     networks: Vec<Cidr>,
     /// What to do.
     pub policy: Policy,
+    /// Any-of user requirement, canonical names.
+    pub users: Vec<String>,
     /// Any-of group requirement.
     pub groups: Vec<String>,
+    /// Every-one-of group requirement.
+    pub all_groups: Vec<String>,
     /// A session older than this is sent back to the portal.
     pub max_age: Option<Duration>,
 }
@@ -43,8 +48,12 @@ pub enum RuleMatch {
         rule: usize,
         /// What it does.
         policy: Policy,
+        /// Its any-of user requirement (canonical names); empty = none.
+        users: Vec<String>,
         /// Its any-of group requirement; empty = none.
         groups: Vec<String>,
+        /// Its every-one-of group requirement; empty = none.
+        all_groups: Vec<String>,
         /// The longest a session may have been signed in; `None` = no limit.
         max_age: Option<Duration>,
     },
@@ -73,13 +82,20 @@ pub fn compile(rules: &[RuleConfig]) -> Result<Vec<Rule>> {
                 None => None,
                 Some(h) => Some(normalize_host(h).ok_or_else(|| Error::Invalid(format!("rule #{n}: host is empty")))?),
             };
+            for (key, names) in [("users", &r.users), ("groups", &r.groups), ("all_groups", &r.all_groups)] {
+                if names.iter().any(|v| v.trim().is_empty()) {
+                    return Err(Error::Invalid(format!("rule #{n}: {key} has an empty name")));
+                }
+            }
             Ok(Rule {
                 host,
                 path,
                 methods: r.methods.iter().map(|m| m.to_ascii_uppercase()).collect(),
                 networks,
                 policy: r.policy,
+                users: r.users.iter().map(|u| canonical_name(u)).collect(),
                 groups: r.groups.clone(),
+                all_groups: r.all_groups.clone(),
                 max_age: r.max_age,
             })
         })
@@ -120,7 +136,14 @@ pub fn decide(rules: &[Rule], t: &Target) -> RuleMatch {
                 return RuleMatch::HostUnknown { rule };
             }
         }
-        return RuleMatch::Matched { rule, policy: r.policy, groups: r.groups.clone(), max_age: r.max_age };
+        return RuleMatch::Matched {
+            rule,
+            policy: r.policy,
+            users: r.users.clone(),
+            groups: r.groups.clone(),
+            all_groups: r.all_groups.clone(),
+            max_age: r.max_age,
+        };
     }
     RuleMatch::Default
 }
@@ -179,7 +202,9 @@ policy = "deny"
             RuleMatch::Matched {
                 rule: 2,
                 policy: Policy::Authenticated,
+                users: Vec::new(),
                 groups: vec!["admins".to_string()],
+                all_groups: Vec::new(),
                 max_age: None
             }
         );
@@ -224,6 +249,18 @@ policy = "deny"
         let cfg = Config::parse("[[rule]]\npath = \"(\"\npolicy = \"deny\"\n").unwrap_or_else(|e| panic!("{e}"));
         let e = compile(&cfg.rule).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("rule #1"), "{e}");
+    }
+
+    #[test]
+    fn users_are_canonical_and_empty_names_are_refused() {
+        let rules = rules("[[rule]]\nusers = [\" Alice \"]\nall_groups = [\"a\"]\npolicy = \"authenticated\"\n");
+        assert_eq!(rules[0].users, vec!["alice"]);
+        for key in ["users", "groups", "all_groups"] {
+            let cfg = Config::parse(&format!("[[rule]]\n{key} = [\"x\", \" \"]\npolicy = \"authenticated\"\n"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let e = compile(&cfg.rule).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains(&format!("rule #1: {key} has an empty name")), "{e}");
+        }
     }
 
     #[test]

@@ -64,7 +64,14 @@ async fn deny_and_bypass_rules_decide_before_credentials() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (auth, _) = fixture(&dir);
     let rule = |policy| Requirements {
-        rule: RuleMatch::Matched { rule: 1, policy, groups: Vec::new(), max_age: None },
+        rule: RuleMatch::Matched {
+            rule: 1,
+            policy,
+            users: Vec::new(),
+            groups: Vec::new(),
+            all_groups: Vec::new(),
+            max_age: None,
+        },
         ..Requirements::identity()
     };
     let d = decide(&auth, &target(), alice(), &rule(Policy::Deny)).await;
@@ -147,7 +154,9 @@ async fn a_session_older_than_the_rules_max_age_must_sign_in_again() {
         rule: RuleMatch::Matched {
             rule: 1,
             policy: Policy::Authenticated,
+            users: Vec::new(),
             groups: Vec::new(),
+            all_groups: Vec::new(),
             max_age: max_age.map(Duration::from_secs),
         },
         ..Requirements::identity()
@@ -176,5 +185,85 @@ fn scope_tokens_exclude_quotes_backslashes_spaces_and_controls() {
     }
     for bad in ["", "a b", "a\"b", "a\\b", "a\u{1}", "\u{e9}", "a\tb"] {
         assert!(!is_scope_token(bad), "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn users_any_groups_and_all_groups_each_decide() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, _) = fixture(&dir);
+    {
+        let cfg = crate::config::UsersConfig::default();
+        let mut s = Store::open(&dir.path().join("w.db"), Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+        for g in ["a", "b", "c"] {
+            s.add_group(g, None, &cfg, T0).unwrap_or_else(|e| panic!("{e}"));
+        }
+        for g in ["a", "b"] {
+            s.add_member("alice", g).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let ask = |users: &[&str], groups: &[&str], all: &[&str]| Requirements {
+        users: v(users),
+        groups: v(groups),
+        all_groups: v(all),
+        ..Requirements::identity()
+    };
+    let cases: [(Requirements, Option<Refusal>, &str); 7] = [
+        (ask(&["bob", "alice"], &[], &[]), None, "alice is one of the users"),
+        (ask(&["bob"], &[], &[]), Some(Refusal::User), "alice is not bob"),
+        (ask(&[], &["c", "b"], &[]), None, "any of"),
+        (ask(&[], &[], &["a", "b"]), None, "every one"),
+        (ask(&[], &[], &["a", "c"]), Some(Refusal::Group), "not in c"),
+        (ask(&["alice"], &["a"], &["c"]), Some(Refusal::Group), "all requirements hold together"),
+        (ask(&[], &["c"], &["a"]), Some(Refusal::Group), "any-of fails"),
+    ];
+    for (required, refusal, why) in cases {
+        let d = decide(&auth, &target(), alice(), &required).await;
+        match refusal {
+            None => assert!(matches!(d.access, Access::Allow(_)), "{why}: {:?}", d.access),
+            Some(reason) => {
+                assert_eq!(d.access, Access::Forbidden { reason, insufficient_scope: None }, "{why}");
+                assert_eq!(outcomes(&d), vec!["accepted", reason.as_str()], "{why}");
+            }
+        }
+    }
+    // The rule's requirements and the query's both hold.
+    let rule = RuleMatch::Matched {
+        rule: 1,
+        policy: Policy::Authenticated,
+        users: v(&["alice"]),
+        groups: Vec::new(),
+        all_groups: v(&["a"]),
+        max_age: None,
+    };
+    let both = |q: Requirements| Requirements { rule: rule.clone(), ..q };
+    assert!(matches!(decide(&auth, &target(), alice(), &both(ask(&[], &["b"], &[]))).await.access, Access::Allow(_)));
+    let d = decide(&auth, &target(), alice(), &both(ask(&["bob"], &[], &[]))).await;
+    assert_eq!(d.access, Access::Forbidden { reason: Refusal::User, insufficient_scope: None });
+}
+
+#[tokio::test]
+async fn a_token_of_an_ldap_user_carries_their_wicket_groups() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, _) = fixture(&dir);
+    let token = crate::token::generate();
+    {
+        let cfg = crate::config::UsersConfig::default();
+        let mut s = Store::open(&dir.path().join("w.db"), Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+        s.add_group("admins", None, &cfg, T0).unwrap_or_else(|e| panic!("{e}"));
+        s.add_member("ldap:carol", "admins").unwrap_or_else(|e| panic!("{e}"));
+        s.add_token("ldap:carol", "ci", &crate::token::hash(token.expose()), &[], None, T0)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let offered = || Offered::Credential(Credential::Bearer(Secret::new(token.expose().to_vec())));
+    let required =
+        Requirements { groups: vec!["admins".into()], users: vec!["carol".into()], ..Requirements::identity() };
+    match decide(&auth, &target(), offered(), &required).await.access {
+        Access::Allow(id) => {
+            assert_eq!((id.name.as_str(), id.backend.as_str(), id.uid), ("carol", "ldap", None));
+            assert_eq!(id.groups, vec!["admins"]);
+        }
+        other => panic!("{other:?}"),
     }
 }

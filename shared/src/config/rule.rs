@@ -10,7 +10,7 @@ use std::time::Duration;
 pub enum Policy {
     /// Allow without credentials.
     Bypass,
-    /// Require a valid identity (and one of `groups`, if given).
+    /// Require a valid identity (and `users`, `groups`, `all_groups`, if given).
     Authenticated,
     /// Refuse (403).
     Deny,
@@ -32,9 +32,16 @@ pub struct RuleConfig {
     pub networks: Vec<String>,
     /// What to do.
     pub policy: Policy,
+    /// For `authenticated`: the user must be one of these (names compared as the throttle
+    /// spells them: NFKC, trimmed, lowercased; any backend); empty = anyone.
+    #[serde(default)]
+    pub users: Vec<String>,
     /// Any-of group requirement for `authenticated`.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Every-one-of group requirement for `authenticated`.
+    #[serde(default)]
+    pub all_groups: Vec<String>,
     /// For `authenticated`: a session signed in longer ago than this is sent back to the
     /// portal to enter the password again. Credentials sent with every request (Basic,
     /// Digest, Bearer) are not affected. Absent = any age the session itself allows.
@@ -66,6 +73,20 @@ mod tests {
         for bad in ["\"0s\"", "\"soon\"", "600"] {
             let e = rule(&format!("max_age = {bad}\n")).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(e.contains("max_age"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn users_and_all_groups_are_read_and_a_misspelt_key_is_named() {
+        let rule = |extra: &str| Config::parse(&format!("[[rule]]\npolicy = \"authenticated\"\n{extra}"));
+        let c = rule("users = [\"alice\"]\nall_groups = [\"a\", \"b\"]\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (c.rule[0].users.clone(), c.rule[0].all_groups.clone()),
+            (vec!["alice".into()], vec!["a".into(), "b".into()])
+        );
+        for typo in ["user", "all_group", "grops"] {
+            let e = rule(&format!("{typo} = [\"x\"]\n")).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains(&format!("`{typo}`")), "{typo}: {e}");
         }
     }
 }

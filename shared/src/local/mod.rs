@@ -13,7 +13,7 @@ use crate::duration::sanitize;
 use crate::error::Result;
 use crate::password::PasswordCheck;
 use crate::secret::Secret;
-use crate::store::{AccountState, SqliteStore, User, UserStore};
+use crate::store::{AccountState, SqliteStore, TokenOwner, User, UserStore};
 use crate::token;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -154,12 +154,22 @@ impl LocalBackend {
         if !info.is_usable(now) {
             return (BackendAnswer::Rejected(Rejection::TokenExpired), None);
         }
-        if let Some(r) = account_refusal(&owner, now) {
-            return (BackendAnswer::Rejected(r), None);
-        }
-        let mut id = identity(&owner);
+        let (mut id, owner_expiry) = match owner {
+            TokenOwner::Local(owner) => {
+                if let Some(r) = account_refusal(&owner, now) {
+                    return (BackendAnswer::Rejected(r), None);
+                }
+                (identity(&owner), owner.expires_at)
+            }
+            // A user of another backend: no directory is asked on this path, so the
+            // identity carries their Wicket groups only.
+            TokenOwner::External { backend, name, groups } => (
+                Identity { name, uid: None, gid: None, display_name: None, email: None, groups, backend, scopes: None },
+                None,
+            ),
+        };
         id.scopes = Some(info.scopes);
-        let valid_until = match (info.expires_at, owner.expires_at) {
+        let valid_until = match (info.expires_at, owner_expiry) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };

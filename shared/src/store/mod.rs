@@ -12,7 +12,7 @@
 //!   half-applied change.
 //! - **The generation counter moves on every change that can turn an accepted credential
 //!   into a refused one** — state, expiry, password hash, name or ids of a user, deletion of
-//!   a user or group, a membership added or removed, a token revoked, expired or deleted —
+//!   a user or group, a membership (local or external) added or removed, a token revoked, expired or deleted —
 //!   whichever process made it. wicketd's credential cache is keyed on it and reads it on
 //!   every request, so [`UserStore::generation`] must be cheap. Recording token uses
 //!   ([`UserStore::touch_tokens`]) and adding Digest values do not move it.
@@ -37,7 +37,9 @@ mod types;
 
 pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOMES, OutcomeFilter};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
-pub use types::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, User};
+pub use types::{
+    AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, split_external,
+};
 
 /// The embedded store under its old name, for code that opens a file by path.
 pub type Store = SqliteStore;
@@ -111,12 +113,15 @@ pub trait UserStore: Send + std::fmt::Debug {
     fn get_group_by_gid(&self, gid: u32) -> Result<Option<Group>>;
     /// Every group, sorted by name, with members.
     fn list_groups(&self) -> Result<Vec<Group>>;
-    /// Adds `user` to `group`; false if it already was a member.
+    /// Adds `user` to `group`; false if it already was a member. `backend:name` (see
+    /// [`split_external`]) is a user of another backend, who needs no row of their own.
     fn add_member(&mut self, user: &str, group: &str) -> Result<bool>;
-    /// Removes `user` from `group`; false if it was not a member.
+    /// Removes `user` (or `backend:name`) from `group`; false if it was not a member.
     fn remove_member(&mut self, user: &str, group: &str) -> Result<bool>;
+    /// The Wicket groups a user of another backend is a member of, sorted (one indexed read).
+    fn external_groups(&self, backend: &str, name: &str) -> Result<Vec<String>>;
 
-    /// Records a token by its hash.
+    /// Records a token by its hash. The owner is a local user or `backend:name`.
     fn add_token(
         &mut self,
         owner: &str,
@@ -126,12 +131,12 @@ pub trait UserStore: Send + std::fmt::Debug {
         expires_at: Option<i64>,
         now: i64,
     ) -> Result<TokenInfo>;
-    /// Tokens of one owner or of all, oldest first.
+    /// Tokens of one owner (a local name or `backend:name`) or of all, oldest first.
     fn list_tokens(&self, owner: Option<&str>) -> Result<Vec<TokenInfo>>;
     /// Revokes a token (an already revoked one stays revoked at its first time).
     fn revoke_token(&mut self, owner: &str, name: &str, now: i64) -> Result<()>;
     /// The token with this hash, and its owner.
-    fn find_token(&self, hash: &str) -> Result<Option<(TokenInfo, User)>>;
+    fn find_token(&self, hash: &str) -> Result<Option<(TokenInfo, TokenOwner)>>;
     /// Records last uses `(token id, unix time)` in one transaction.
     fn touch_tokens(&mut self, uses: &[(i64, i64)]) -> Result<()>;
 

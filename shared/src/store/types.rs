@@ -151,6 +151,34 @@ pub struct Group {
     pub gid: u32,
     /// Member user names, sorted.
     pub members: Vec<String>,
+    /// Members from other backends, as `backend:name`, sorted. Not POSIX members: NSS
+    /// lists only [`Group::members`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub external_members: Vec<String>,
+}
+
+/// A user of another backend, spelled `backend:name` where the store takes a member or a
+/// token owner (`ldap:carol`). Local names cannot contain `:`, so a plain name is a local
+/// user. Returns `(backend, name)`; the caller validates and canonicalises both
+/// ([`crate::access::members::parse`]).
+pub fn split_external(who: &str) -> Option<(&str, &str)> {
+    who.split_once(':')
+}
+
+/// Who owns a token.
+#[derive(Debug, Clone)]
+pub enum TokenOwner {
+    /// A user of the local store.
+    Local(User),
+    /// A user of another backend, with the Wicket groups they are a member of.
+    External {
+        /// The backend (`ldap`, `pam`).
+        backend: String,
+        /// The canonical name.
+        name: String,
+        /// Wicket groups, sorted.
+        groups: Vec<String>,
+    },
 }
 
 /// A token's metadata. The token itself is never stored; `hash` is its SHA-256.
@@ -158,7 +186,7 @@ pub struct Group {
 pub struct TokenInfo {
     /// Row id.
     pub id: i64,
-    /// Owner's user name.
+    /// Owner's user name (`backend:name` for a user of another backend).
     pub owner: String,
     /// Name given at creation.
     pub name: String,

@@ -13,6 +13,7 @@
 mod bearer;
 mod context;
 mod digest;
+mod members;
 mod outcome;
 pub mod pool;
 pub mod session;
@@ -320,7 +321,8 @@ impl Authenticator {
 
     /// Runs the chain on a slow-work thread, once for any number of concurrent callers with
     /// the same credential. With an acceptance by the local store comes the account's expiry,
-    /// read on that thread, so a cached success never outlives the account.
+    /// read on that thread, so a cached success never outlives the account; with an acceptance
+    /// by another backend, the user's Wicket groups ([`members`]).
     async fn slow_password(&self, key: CacheKey, user: String, secret: Secret) -> (Verdict, Option<i64>) {
         let chain = self.chain.clone();
         let shared = self.shared.clone();
@@ -331,7 +333,14 @@ impl Authenticator {
                 let ran = shared
                     .pool
                     .run(move || {
-                        let verdict = chain.backends.verify_password(&user, &secret);
+                        let mut verdict = chain.backends.verify_password(&user, &secret);
+                        if let (Verdict::Accepted(id), Some(local)) = (&mut verdict, &chain.local) {
+                            // Fail closed: an identity without its Wicket groups would be
+                            // cached as if complete.
+                            if let Err(e) = members::add_wicket_groups(local, id) {
+                                verdict = Verdict::Unavailable(format!("Wicket groups unreadable: {e}"));
+                            }
+                        }
                         let until = match (&verdict, &chain.local) {
                             (Verdict::Accepted(id), Some(local)) if id.backend == "local" => {
                                 local.user(&id.name).ok().flatten().and_then(|u| u.expires_at)
@@ -411,5 +420,7 @@ impl Authenticator {
     }
 }
 
+#[cfg(test)]
+mod members_tests;
 #[cfg(test)]
 mod tests;

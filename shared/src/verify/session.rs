@@ -117,6 +117,9 @@ impl Authenticator {
         let cookie = Secret::from_string(URL_SAFE_NO_PAD.encode(raw.as_ref()));
         let mut identity = id.clone();
         identity.scopes = None;
+        // Another backend's user: the row keeps the directory's groups; Wicket's are added
+        // again, as they are then, whenever the row is read.
+        identity.groups = super::members::directory_groups(local, id)?;
         let record = SessionRecord {
             id_hash: session_hash(&cookie),
             identity,
@@ -131,7 +134,9 @@ impl Authenticator {
             s.add_session(&record, cfg.single_session)
         })?;
         if let Ok(g) = local.generation() {
-            self.shared.sessions.put(record.clone(), g);
+            let mut cached = record.clone();
+            cached.identity.groups.clone_from(&id.groups);
+            self.shared.sessions.put(cached, g);
         }
         Ok(NewSession { cookie, expires_at: record.expires_at, persistent: remember_me })
     }
@@ -201,12 +206,18 @@ impl Authenticator {
     }
 
     /// The row again (after the generation moved, or on a first sight), with a local
-    /// user's account re-read: state, expiry, current groups.
+    /// user's account re-read: state, expiry, current groups; another backend's user gets
+    /// their current Wicket groups.
     fn reload_session(&self, hash: &str, generation: i64) -> Reloaded {
         let Some(local) = self.chain.local.as_ref() else { return Reloaded::Missing };
         let read = local.with_store(|s| {
-            let Some(record) = s.find_session(hash)? else { return Ok(None) };
+            let Some(mut record) = s.find_session(hash)? else { return Ok(None) };
             let user = if record.identity.backend == "local" { Some(s.get_user(&record.identity.name)?) } else { None };
+            if user.is_none() {
+                let name = crate::throttle::canonical_name(&record.identity.name);
+                let wicket = s.external_groups(&record.identity.backend, &name)?;
+                super::members::merge(&mut record.identity.groups, wicket);
+            }
             Ok(Some((record, user)))
         });
         let (mut record, user) = match read {

@@ -4,7 +4,7 @@ use super::users::{AllocError, allocate_id};
 use super::{SqliteStore, map_err};
 use crate::config::UsersConfig;
 use crate::error::{Error, Result};
-use crate::store::Group;
+use crate::store::{Group, split_external};
 use rusqlite::{OptionalExtension, params};
 
 impl SqliteStore {
@@ -57,7 +57,13 @@ impl SqliteStore {
         let g = self
             .conn
             .query_row("SELECT id, name, gid FROM groups WHERE name = ?1", [name], |r| {
-                Ok(Group { id: r.get(0)?, name: r.get(1)?, gid: r.get(2)?, members: Vec::new() })
+                Ok(Group {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    gid: r.get(2)?,
+                    members: Vec::new(),
+                    external_members: Vec::new(),
+                })
             })
             .optional()
             .map_err(self.err())?;
@@ -69,7 +75,13 @@ impl SqliteStore {
         let g = self
             .conn
             .query_row("SELECT id, name, gid FROM groups WHERE gid = ?1", [gid], |r| {
-                Ok(Group { id: r.get(0)?, name: r.get(1)?, gid: r.get(2)?, members: Vec::new() })
+                Ok(Group {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    gid: r.get(2)?,
+                    members: Vec::new(),
+                    external_members: Vec::new(),
+                })
             })
             .optional()
             .map_err(self.err())?;
@@ -84,6 +96,14 @@ impl SqliteStore {
             .map_err(self.err())?;
         let rows = stmt.query_map([g.id], |r| r.get(0)).map_err(self.err())?;
         g.members = rows.collect::<rusqlite::Result<Vec<String>>>().map_err(self.err())?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT backend || ':' || user_name FROM external_members WHERE group_id = ?1 ORDER BY backend, user_name",
+            )
+            .map_err(self.err())?;
+        let rows = stmt.query_map([g.id], |r| r.get(0)).map_err(self.err())?;
+        g.external_members = rows.collect::<rusqlite::Result<Vec<String>>>().map_err(self.err())?;
         Ok(Some(g))
     }
 
@@ -103,14 +123,46 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Adds `user` to `group`; returns false if it already was a member.
+    /// Adds `user` (or `backend:name`) to `group`; returns false if it already was a member.
     pub fn add_member(&mut self, user: &str, group: &str) -> Result<bool> {
+        if let Some((backend, name)) = split_external(user) {
+            let sql = "INSERT OR IGNORE INTO external_members (backend, user_name, group_id) VALUES (?1, ?2, ?3)";
+            return self.external_membership(backend, name, group, sql);
+        }
         self.membership(user, group, "INSERT OR IGNORE INTO memberships (user_id, group_id) VALUES (?1, ?2)")
     }
 
-    /// Removes `user` from `group`; returns false if it was not a member.
+    /// Removes `user` (or `backend:name`) from `group`; returns false if it was not a member.
     pub fn remove_member(&mut self, user: &str, group: &str) -> Result<bool> {
+        if let Some((backend, name)) = split_external(user) {
+            let sql = "DELETE FROM external_members WHERE backend = ?1 AND user_name = ?2 AND group_id = ?3";
+            return self.external_membership(backend, name, group, sql);
+        }
         self.membership(user, group, "DELETE FROM memberships WHERE user_id = ?1 AND group_id = ?2")
+    }
+
+    /// The Wicket groups of a user of another backend, sorted: one read of the primary key.
+    pub fn external_groups(&self, backend: &str, name: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT g.name FROM external_members e JOIN groups g ON g.id = e.group_id \
+                 WHERE e.backend = ?1 AND e.user_name = ?2 ORDER BY g.name",
+            )
+            .map_err(self.err())?;
+        let rows = stmt.query_map([backend, name], |r| r.get(0)).map_err(self.err())?;
+        rows.collect::<rusqlite::Result<Vec<String>>>().map_err(self.err())
+    }
+
+    fn external_membership(&mut self, backend: &str, name: &str, group: &str, sql: &str) -> Result<bool> {
+        let (tx, path) = self.write_tx()?;
+        let e = |err| map_err(&path, err);
+        let gid: Option<i64> =
+            tx.query_row("SELECT id FROM groups WHERE name = ?1", [group], |r| r.get(0)).optional().map_err(e)?;
+        let gid = gid.ok_or_else(|| Error::NoSuchGroup(group.to_string()))?;
+        let n = tx.execute(sql, params![backend, name, gid]).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(n > 0)
     }
 
     fn membership(&mut self, user: &str, group: &str, sql: &str) -> Result<bool> {

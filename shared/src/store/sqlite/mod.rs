@@ -173,4 +173,6 @@ fn adopt_directory_owner(path: &Path, file: &std::fs::File) -> std::io::Result<(
 }
 
 #[cfg(test)]
+mod external_tests;
+#[cfg(test)]
 mod tests;

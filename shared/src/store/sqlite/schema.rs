@@ -138,5 +138,48 @@ CREATE TABLE events (
 ) STRICT;
 CREATE INDEX events_at ON events (at);
 CREATE INDEX events_user_at ON events (user, at);
+    // 4: external members and tokens. Users
+    // of another backend (`ldap`, `pam`) are members of Wicket groups and own tokens by
+    // (backend, canonical name), with no row in `users`. `tokens` is rebuilt so its owner is
+    // either a local user (`owner_id`) or an external one (`owner_backend`, `owner_name`):
+    // one table, so a token is still found by one indexed read of its hash. Its triggers
+    // go with the old table and are made again.
+    r#"
+CREATE TABLE external_members (
+    backend   TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    group_id  INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (backend, user_name, group_id)
+) STRICT;
+CREATE INDEX external_members_group ON external_members (group_id);
+CREATE TRIGGER external_members_added AFTER INSERT ON external_members
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER external_members_removed AFTER DELETE ON external_members
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+
+CREATE TABLE tokens_v2 (
+    id            INTEGER PRIMARY KEY,
+    hash          TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    owner_id      INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    owner_backend TEXT,
+    owner_name    TEXT,
+    scopes        TEXT NOT NULL DEFAULT '',
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER,
+    last_used_at  INTEGER,
+    revoked_at    INTEGER,
+    CHECK ((owner_id IS NULL) = (owner_backend IS NOT NULL) AND (owner_backend IS NULL) = (owner_name IS NULL)),
+    UNIQUE (owner_id, name),
+    UNIQUE (owner_backend, owner_name, name)
+) STRICT;
+INSERT INTO tokens_v2 (id, hash, name, owner_id, scopes, created_at, expires_at, last_used_at, revoked_at)
+    SELECT id, hash, name, owner_id, scopes, created_at, expires_at, last_used_at, revoked_at FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_v2 RENAME TO tokens;
+CREATE TRIGGER tokens_revoked AFTER UPDATE OF revoked_at, expires_at ON tokens
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER tokens_deleted AFTER DELETE ON tokens
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
 "#,
 ];

@@ -4,7 +4,9 @@
 use super::SqliteStore;
 use crate::config::{DigestAlgorithm, UsersConfig};
 use crate::error::Result;
-use crate::store::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, User, UserStore};
+use crate::store::{
+    AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, UserStore,
+};
 use crate::store::{EventQuery, EventRecord};
 
 impl UserStore for SqliteStore {
@@ -94,6 +96,9 @@ impl UserStore for SqliteStore {
     fn remove_member(&mut self, user: &str, group: &str) -> Result<bool> {
         SqliteStore::remove_member(self, user, group)
     }
+    fn external_groups(&self, backend: &str, name: &str) -> Result<Vec<String>> {
+        SqliteStore::external_groups(self, backend, name)
+    }
     fn add_token(
         &mut self,
         owner: &str,
@@ -111,7 +116,7 @@ impl UserStore for SqliteStore {
     fn revoke_token(&mut self, owner: &str, name: &str, now: i64) -> Result<()> {
         SqliteStore::revoke_token(self, owner, name, now)
     }
-    fn find_token(&self, hash: &str) -> Result<Option<(TokenInfo, User)>> {
+    fn find_token(&self, hash: &str) -> Result<Option<(TokenInfo, TokenOwner)>> {
         SqliteStore::find_token(self, hash)
     }
     fn touch_tokens(&mut self, uses: &[(i64, i64)]) -> Result<()> {

@@ -2,11 +2,15 @@
 
 use super::{SqliteStore, map_err};
 use crate::error::{Error, Result};
-use crate::store::{TokenInfo, User};
+use crate::store::{TokenInfo, TokenOwner, split_external};
 use rusqlite::{OptionalExtension, Row, params};
 
-const TOKEN_SELECT: &str = "SELECT t.id, u.name, t.name, t.scopes, t.created_at, t.expires_at, t.last_used_at, t.revoked_at \
-     FROM tokens t JOIN users u ON u.id = t.owner_id";
+/// The owner as shown: a local user's name, or `backend:name`.
+const OWNER: &str = "COALESCE(u.name, t.owner_backend || ':' || t.owner_name)";
+
+const TOKEN_SELECT: &str = "SELECT t.id, COALESCE(u.name, t.owner_backend || ':' || t.owner_name), t.name, t.scopes, \
+     t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.owner_backend, t.owner_name \
+     FROM tokens t LEFT JOIN users u ON u.id = t.owner_id";
 
 fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
     let scopes: String = r.get(3)?;
@@ -35,13 +39,22 @@ impl SqliteStore {
     ) -> Result<TokenInfo> {
         let (tx, path) = self.write_tx()?;
         let e = |err| map_err(&path, err);
-        let uid: Option<i64> =
-            tx.query_row("SELECT id FROM users WHERE name = ?1", [owner], |r| r.get(0)).optional().map_err(e)?;
-        let uid = uid.ok_or_else(|| Error::NoSuchUser(owner.to_string()))?;
+        let (uid, external) = match split_external(owner) {
+            Some((backend, user)) => (None, Some((backend, user))),
+            None => {
+                let uid: Option<i64> = tx
+                    .query_row("SELECT id FROM users WHERE name = ?1", [owner], |r| r.get(0))
+                    .optional()
+                    .map_err(e)?;
+                (Some(uid.ok_or_else(|| Error::NoSuchUser(owner.to_string()))?), None)
+            }
+        };
+        let (backend, user) = (external.map(|x| x.0), external.map(|x| x.1));
         let exists: bool = tx
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM tokens WHERE owner_id = ?1 AND name = ?2)",
-                params![uid, name],
+                "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = ?1 AND \
+                 (owner_id = ?2 OR (owner_backend = ?3 AND owner_name = ?4)))",
+                params![name, uid, backend, user],
                 |r| r.get(0),
             )
             .map_err(e)?;
@@ -49,8 +62,9 @@ impl SqliteStore {
             return Err(Error::TokenExists { owner: owner.to_string(), name: name.to_string() });
         }
         tx.execute(
-            "INSERT INTO tokens (hash, name, owner_id, scopes, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![hash, name, uid, scopes.join(" "), now, expires_at],
+            "INSERT INTO tokens (hash, name, owner_id, owner_backend, owner_name, scopes, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![hash, name, uid, backend, user, scopes.join(" "), now, expires_at],
         )
         .map_err(e)?;
         let id = tx.last_insert_rowid();
@@ -61,7 +75,7 @@ impl SqliteStore {
 
     /// Tokens, of one owner or all, oldest first.
     pub fn list_tokens(&self, owner: Option<&str>) -> Result<Vec<TokenInfo>> {
-        let sql = format!("{TOKEN_SELECT} WHERE (?1 IS NULL OR u.name = ?1) ORDER BY u.name, t.created_at, t.id");
+        let sql = format!("{TOKEN_SELECT} WHERE (?1 IS NULL OR {OWNER} = ?1) ORDER BY {OWNER}, t.created_at, t.id");
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         let rows = stmt.query_map([owner], token_from_row).map_err(self.err())?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.err())
@@ -71,11 +85,12 @@ impl SqliteStore {
     pub fn revoke_token(&mut self, owner: &str, name: &str, now: i64) -> Result<()> {
         let (tx, path) = self.write_tx()?;
         let e = |err| map_err(&path, err);
+        let (backend, user) = split_external(owner).map_or((None, None), |(b, u)| (Some(b), Some(u)));
         let n = tx
             .execute(
-                "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?1) \
-                 WHERE name = ?2 AND owner_id = (SELECT id FROM users WHERE name = ?3)",
-                params![now, name, owner],
+                "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE name = ?2 AND \
+                 (owner_id = (SELECT id FROM users WHERE name = ?3) OR (owner_backend = ?4 AND owner_name = ?5))",
+                params![now, name, owner, backend, user],
             )
             .map_err(e)?;
         if n == 0 {
@@ -85,15 +100,28 @@ impl SqliteStore {
     }
 
     /// The token with this hash and its owner.
-    pub fn find_token(&self, hash: &str) -> Result<Option<(TokenInfo, User)>> {
+    pub fn find_token(&self, hash: &str) -> Result<Option<(TokenInfo, TokenOwner)>> {
         let sql = format!("{TOKEN_SELECT} WHERE t.hash = ?1");
+        let row = |r: &Row<'_>| -> rusqlite::Result<(TokenInfo, Option<(String, String)>)> {
+            let external = match (r.get::<_, Option<String>>(8)?, r.get::<_, Option<String>>(9)?) {
+                (Some(b), Some(n)) => Some((b, n)),
+                _ => None,
+            };
+            Ok((token_from_row(r)?, external))
+        };
         let t = self
             .conn
             .prepare_cached(&sql)
-            .and_then(|mut st| st.query_row([hash], token_from_row).optional())
+            .and_then(|mut st| st.query_row([hash], row).optional())
             .map_err(self.err())?;
-        let Some(t) = t else { return Ok(None) };
-        Ok(self.get_user(&t.owner)?.map(|u| (t, u)))
+        match t {
+            None => Ok(None),
+            Some((t, Some((backend, name)))) => {
+                let groups = self.external_groups(&backend, &name)?;
+                Ok(Some((t, TokenOwner::External { backend, name, groups })))
+            }
+            Some((t, None)) => Ok(self.get_user(&t.owner)?.map(|u| (t, TokenOwner::Local(u)))),
+        }
     }
 
     /// Records last use for a batch of tokens (wicketd flushes these periodically).
