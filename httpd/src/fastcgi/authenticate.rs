@@ -118,7 +118,7 @@ pub async fn authenticate(app: &Arc<App>, params: &Params, peer: Peer) -> Vec<u8
         other => other,
     };
     let (groups, scopes) = asked(params);
-    let required = Requirements { rule, groups, scopes };
+    let required = Requirements { rule, groups, scopes, ..Requirements::identity() };
     let presented = presented(params);
     let typed = match &presented {
         Presented::Basic { user, .. } => user.clone(),

@@ -105,7 +105,7 @@ pub async fn check_request(app: &Arc<App>, req: &CheckRequest, peer: Peer) -> Ch
             body: String::new(),
         };
     };
-    let required = Requirements { rule: decide(&rt.rules, &target), groups: Vec::new(), scopes: Vec::new() };
+    let required = Requirements { rule: decide(&rt.rules, &target), ..Requirements::identity() };
     let presented = credentials::from_headers(&headers(req));
     let tried = presented.scheme();
     let access = check(app, &rt, &target, presented, &required).await;
