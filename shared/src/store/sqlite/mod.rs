@@ -13,6 +13,7 @@ mod schema;
 mod sessions;
 mod store_impl;
 mod tokens;
+mod totp;
 mod users;
 
 use crate::error::{Error, Result};
