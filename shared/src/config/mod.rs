@@ -11,6 +11,7 @@ mod server;
 mod session;
 #[cfg(test)]
 mod tests;
+mod totp;
 
 pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig, PamConfig};
 pub use fastcgi::{FastcgiConfig, FastcgiListen};
@@ -18,6 +19,7 @@ pub use rule::{Policy, RuleConfig};
 pub use sections::{DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, UsersConfig};
 pub use server::ServerConfig;
 pub use session::{SameSite, SessionConfig};
+pub use totp::{DEFAULT_TOTP_KEY_FILE, TotpConfig};
 
 use crate::duration::parse_duration;
 use crate::error::{Error, Result};
@@ -54,6 +56,8 @@ pub struct Config {
     pub session: Option<SessionConfig>,
     /// The FastCGI AUTHORIZER listener for Apache; `None` (no `[fastcgi]`) = none.
     pub fastcgi: Option<FastcgiConfig>,
+    /// TOTP codes as a second factor (issuer, sealing key, window).
+    pub totp: TotpConfig,
 }
 
 impl Default for Config {
@@ -69,6 +73,7 @@ impl Default for Config {
             rule: Vec::new(),
             session: None,
             fastcgi: None,
+            totp: TotpConfig::default(),
         }
     }
 }
@@ -161,6 +166,7 @@ impl Config {
         if self.backend.iter().filter(|b| matches!(b, BackendConfig::Local(_))).count() > 1 {
             return Err("at most one local backend".into());
         }
+        self.totp.validate()?;
         Ok(())
     }
 }
