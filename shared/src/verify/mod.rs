@@ -11,12 +11,14 @@
 //! [`Context`], and the outcome back into an answer. Time is read from the injected clock.
 
 mod bearer;
+mod code;
 mod context;
 mod digest;
 mod outcome;
 pub mod pool;
 pub mod session;
 
+pub use code::{CodeDecision, CodeOutcome};
 pub use context::{Context, Front};
 pub use outcome::{AuditEvent, Decision, Outcome};
 pub use session::{NewSession, session_hash};
