@@ -21,15 +21,20 @@ pub fn terminal(uri: &str) -> Result<String> {
         .build())
 }
 
-/// The code as an `<svg>` element, black on white, at least 200 px wide.
+/// The code as an `<svg>` element to put inline in an HTML page (no XML prolog), black on
+/// white, at least 200 px wide.
 pub fn svg(uri: &str) -> Result<String> {
-    Ok(code(uri)?
+    let doc = code(uri)?
         .render::<svg::Color<'_>>()
         .min_dimensions(200, 200)
         .dark_color(svg::Color("#000000"))
         .light_color(svg::Color("#ffffff"))
         .quiet_zone(true)
-        .build())
+        .build();
+    match doc.find("<svg") {
+        Some(start) => Ok(doc[start..].to_string()),
+        None => Err(Error::Invalid("QR code: no <svg> element rendered".into())),
+    }
 }
 
 #[cfg(test)]
@@ -58,12 +63,12 @@ mod tests {
     #[test]
     fn the_svg_is_well_formed() {
         let svg = svg(URI).unwrap_or_else(|e| panic!("{e}"));
-        let start = svg.find("<svg").unwrap_or_else(|| panic!("no <svg> in {svg}"));
+        assert!(svg.starts_with("<svg "), "inline, without a prolog: {svg}");
         assert!(svg.trim_end().ends_with("</svg>"));
-        assert!(svg[start..].contains("xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
         // Every element opened is closed, in order.
         let mut open: Vec<String> = Vec::new();
-        let mut rest = &svg[start..];
+        let mut rest = svg.as_str();
         while let Some(lt) = rest.find('<') {
             let gt = rest[lt..].find('>').unwrap_or_else(|| panic!("unclosed tag")) + lt;
             let tag = &rest[lt + 1..gt];

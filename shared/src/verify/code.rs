@@ -32,7 +32,9 @@ pub struct CodeOutcome {
     pub decision: CodeDecision,
     /// How long the front waits before answering.
     pub delay: Duration,
-    /// The audit event (scheme `totp`); the front writes it with [`AuditEvent::log`].
+    /// The audit event (scheme `totp`, the account's backend; outcome `accepted`,
+    /// `recovery_code`, `wrong_code`, `reused_code`, `not_enrolled`, `throttled` or
+    /// `unavailable`); the front writes it with [`AuditEvent::log`].
     pub event: AuditEvent,
 }
 
@@ -54,7 +56,7 @@ impl Authenticator {
     /// enrolments live. Blocking (a few indexed SQLite statements and a key-file read): run
     /// it off the async reactor.
     pub fn verify_code(&self, user: &str, backend: &str, code: &str, ctx: &Context) -> CodeOutcome {
-        self.check_code(user, ctx, || {
+        self.check_code(user, backend, ctx, || {
             let local = self.chain.local.as_ref().ok_or_else(|| Error::Invalid("no local store for TOTP".into()))?;
             local.with_store(|store| {
                 SecondFactor::new(store, &self.cfg, self.clock.as_ref()).verify(user, backend, code)
@@ -63,7 +65,13 @@ impl Authenticator {
     }
 
     /// The throttle around one code check.
-    fn check_code(&self, user: &str, ctx: &Context, check: impl FnOnce() -> Result<Verified>) -> CodeOutcome {
+    fn check_code(
+        &self,
+        user: &str,
+        backend: &str,
+        ctx: &Context,
+        check: impl FnOnce() -> Result<Verified>,
+    ) -> CodeOutcome {
         let mut keys = ctx.throttle_keys(Some(user));
         keys.push(factor_key(user));
         let event = |outcome: &'static str, backend: &str| {
@@ -99,7 +107,7 @@ impl Authenticator {
             Verified::Reused => ("reused_code", self.throttle.record_failure(&keys)),
             Verified::NotEnrolled => ("not_enrolled", Duration::ZERO),
         };
-        CodeOutcome { decision: CodeDecision::Checked(verified), delay, event: event(outcome, "totp") }
+        CodeOutcome { decision: CodeDecision::Checked(verified), delay, event: event(outcome, backend) }
     }
 }
 
@@ -166,7 +174,10 @@ mod tests {
         let wrong = fx.auth.verify_code("carol", "ldap", &wrong_at(&secret, T0, 0), &ctx);
         assert_eq!(wrong.decision, CodeDecision::Checked(Verified::Wrong));
         assert_eq!(wrong.delay, Duration::from_secs(1));
-        assert_eq!(wrong.event.outcome, "wrong_code");
+        assert_eq!(
+            (wrong.event.outcome, wrong.event.scheme, wrong.event.backend.as_str()),
+            ("wrong_code", "totp", "ldap")
+        );
         // What a right password does at sign-in: it must not clear the code count.
         fx.auth.throttle.record_success(&user_key("carol"));
         let second = fx.auth.verify_code("carol", "ldap", &wrong_at(&secret, T0, 10), &ctx);
