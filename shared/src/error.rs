@@ -115,6 +115,15 @@ pub enum Error {
     /// Hashing a password failed (bad parameters); never carries the password.
     #[error("password hashing: {0}")]
     Hash(String),
+    /// The key that seals TOTP secrets cannot be used: missing, too open, wrong size.
+    /// Carries the file and the reason, never the key.
+    #[error("TOTP key file {}: {why}", path.display())]
+    TotpKey {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: &'static str,
+    },
 }
 
 /// `Result` with the core's [`Error`].

@@ -59,4 +59,6 @@ pub mod store;
 #[cfg(feature = "server")]
 pub mod throttle;
 #[cfg(feature = "server")]
+pub mod totp;
+#[cfg(feature = "server")]
 pub mod verify;

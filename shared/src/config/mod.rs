@@ -13,6 +13,7 @@ mod server;
 mod session;
 #[cfg(test)]
 mod tests;
+mod totp;
 
 pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig, PamConfig};
 pub use events::EventsConfig;
@@ -22,6 +23,7 @@ pub use rule::{Policy, RuleConfig};
 pub use sections::{DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, UsersConfig};
 pub use server::ServerConfig;
 pub use session::{SameSite, SessionConfig};
+pub use totp::{DEFAULT_TOTP_KEY_FILE, TotpConfig};
 
 use crate::duration::parse_duration;
 use crate::error::{Error, Result};
@@ -62,6 +64,8 @@ pub struct Config {
     pub grpc: Option<GrpcConfig>,
     /// The event trail: how long events are kept.
     pub events: EventsConfig,
+    /// TOTP codes as a second factor (issuer, sealing key, window).
+    pub totp: TotpConfig,
 }
 
 impl Default for Config {
@@ -79,6 +83,7 @@ impl Default for Config {
             fastcgi: None,
             grpc: None,
             events: EventsConfig::default(),
+            totp: TotpConfig::default(),
         }
     }
 }
@@ -174,6 +179,7 @@ impl Config {
         if self.backend.iter().filter(|b| matches!(b, BackendConfig::Local(_))).count() > 1 {
             return Err("at most one local backend".into());
         }
+        self.totp.validate()?;
         Ok(())
     }
 }

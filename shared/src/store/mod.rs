@@ -25,6 +25,11 @@
 //!   error, never a storage error.
 //! - **Secrets stay hashed**: password hashes and HA1 values are stored as given and never
 //!   appear in an error; tokens are stored only by their SHA-256.
+//! - **A code counts once**: [`UserStore::advance_totp_step`] and
+//!   [`UserStore::consume_recovery_code`] are atomic compare-and-set operations; of any
+//!   number of concurrent calls with the same step or code, at most one answers true. TOTP
+//!   secrets are stored only sealed, recovery codes only hashed. A local user's second
+//!   factor goes when the user is deleted or renamed.
 //! - **Errors are the core's**: no type of the storage library leaks out; storage failures
 //!   are [`Error::Store`](crate::Error::Store) (naming the store, not the data) or [`Error::Busy`](crate::Error::Busy).
 //!
@@ -33,10 +38,12 @@
 
 mod events;
 pub mod sqlite;
+mod totp_record;
 mod types;
 
 pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOMES, OutcomeFilter};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+pub use totp_record::TotpRecord;
 pub use types::{
     AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, split_external,
 };
@@ -162,4 +169,21 @@ pub trait UserStore: Send + std::fmt::Debug {
     fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
     /// Deletes events older than `at` (retention); how many.
     fn delete_events_before(&mut self, at: i64) -> Result<u64>;
+    /// Stores or replaces an account's TOTP enrolment; replacing drops its recovery codes.
+    fn put_totp(&mut self, record: &TotpRecord) -> Result<()>;
+    /// An account's TOTP enrolment.
+    fn get_totp(&self, backend: &str, user: &str) -> Result<Option<TotpRecord>>;
+    /// Marks the enrolment confirmed; false if there is none.
+    fn confirm_totp(&mut self, backend: &str, user: &str) -> Result<bool>;
+    /// Removes the enrolment and its recovery codes; false if there was none.
+    fn delete_totp(&mut self, backend: &str, user: &str) -> Result<bool>;
+    /// Records `step` as accepted if it is later than the last one; true only then, and
+    /// atomically (see the module docs).
+    fn advance_totp_step(&mut self, backend: &str, user: &str, step: i64) -> Result<bool>;
+    /// Replaces all the account's recovery codes with these hashes.
+    fn replace_recovery_codes(&mut self, backend: &str, user: &str, hashes: &[String]) -> Result<()>;
+    /// Marks the unused recovery code with this hash used; true once per code, atomically.
+    fn consume_recovery_code(&mut self, backend: &str, user: &str, hash: &str, now: i64) -> Result<bool>;
+    /// How many of the account's recovery codes are unused.
+    fn unused_recovery_codes(&self, backend: &str, user: &str) -> Result<u64>;
 }

@@ -11,6 +11,7 @@
 //! [`Context`], and the outcome back into an answer. Time is read from the injected clock.
 
 mod bearer;
+mod code;
 mod context;
 mod digest;
 mod members;
@@ -18,6 +19,7 @@ mod outcome;
 pub mod pool;
 pub mod session;
 
+pub use code::{CodeDecision, CodeOutcome};
 pub use context::{Context, Front};
 pub use outcome::{AuditEvent, Decision, Outcome};
 pub use session::{NewSession, session_hash};

@@ -14,6 +14,7 @@ mod schema;
 mod sessions;
 mod store_impl;
 mod tokens;
+mod totp;
 mod users;
 
 use crate::error::{Error, Result};

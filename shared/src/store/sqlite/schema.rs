@@ -138,9 +138,9 @@ CREATE TABLE events (
 ) STRICT;
 CREATE INDEX events_at ON events (at);
 CREATE INDEX events_user_at ON events (user, at);
-    // 4: external members and tokens. Users
-    // of another backend (`ldap`, `pam`) are members of Wicket groups and own tokens by
-    // (backend, canonical name), with no row in `users`. `tokens` is rebuilt so its owner is
+"#,
+    // 4: external members and tokens. Users of another backend (`ldap`, `pam`) are members
+    // of Wicket groups and own tokens by (backend, canonical name), with no row in `users`. `tokens` is rebuilt so its owner is
     // either a local user (`owner_id`) or an external one (`owner_backend`, `owner_name`):
     // one table, so a token is still found by one indexed read of its hash. Its triggers
     // go with the old table and are made again.
@@ -181,5 +181,41 @@ CREATE TRIGGER tokens_revoked AFTER UPDATE OF revoked_at, expires_at ON tokens
 BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
 CREATE TRIGGER tokens_deleted AFTER DELETE ON tokens
 BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+"#,
+    // 5: TOTP. A second factor per account, keyed by (backend, user_name) like sessions, so
+    // LDAP and PAM users can enrol too. `secret_enc` is the secret sealed with the key file (never plain);
+    // `last_step` is the latest accepted time step (-1: none yet), moved only forward, which
+    // makes each code good once. Recovery codes are kept as SHA-256 hashes. A local user's
+    // rows go when the user is deleted or renamed. Nothing here moves the generation: no
+    // cached credential depends on a second factor yet.
+    r#"
+CREATE TABLE totp (
+    backend    TEXT NOT NULL,
+    user_name  TEXT NOT NULL,
+    secret_enc BLOB NOT NULL,
+    confirmed  INTEGER NOT NULL DEFAULT 0,
+    last_step  INTEGER NOT NULL DEFAULT -1,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (backend, user_name)
+) STRICT;
+
+CREATE TABLE recovery_codes (
+    backend   TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    used_at   INTEGER,
+    PRIMARY KEY (backend, user_name, code_hash)
+) STRICT;
+
+CREATE TRIGGER users_totp_renamed AFTER UPDATE OF name ON users WHEN NEW.name IS NOT OLD.name
+BEGIN
+    DELETE FROM totp WHERE backend = 'local' AND user_name = OLD.name;
+    DELETE FROM recovery_codes WHERE backend = 'local' AND user_name = OLD.name;
+END;
+CREATE TRIGGER users_totp_deleted AFTER DELETE ON users
+BEGIN
+    DELETE FROM totp WHERE backend = 'local' AND user_name = OLD.name;
+    DELETE FROM recovery_codes WHERE backend = 'local' AND user_name = OLD.name;
+END;
 "#,
 ];

@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::store::{
     AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, UserStore,
 };
-use crate::store::{EventQuery, EventRecord};
+use crate::store::{EventQuery, EventRecord, TotpRecord};
 
 impl UserStore for SqliteStore {
     fn generation(&self) -> Result<i64> {
@@ -151,5 +151,29 @@ impl UserStore for SqliteStore {
     }
     fn delete_events_before(&mut self, at: i64) -> Result<u64> {
         SqliteStore::delete_events_before(self, at)
+    }
+    fn put_totp(&mut self, record: &TotpRecord) -> Result<()> {
+        SqliteStore::put_totp(self, record)
+    }
+    fn get_totp(&self, backend: &str, user: &str) -> Result<Option<TotpRecord>> {
+        SqliteStore::get_totp(self, backend, user)
+    }
+    fn confirm_totp(&mut self, backend: &str, user: &str) -> Result<bool> {
+        SqliteStore::confirm_totp(self, backend, user)
+    }
+    fn delete_totp(&mut self, backend: &str, user: &str) -> Result<bool> {
+        SqliteStore::delete_totp(self, backend, user)
+    }
+    fn advance_totp_step(&mut self, backend: &str, user: &str, step: i64) -> Result<bool> {
+        SqliteStore::advance_totp_step(self, backend, user, step)
+    }
+    fn replace_recovery_codes(&mut self, backend: &str, user: &str, hashes: &[String]) -> Result<()> {
+        SqliteStore::replace_recovery_codes(self, backend, user, hashes)
+    }
+    fn consume_recovery_code(&mut self, backend: &str, user: &str, hash: &str, now: i64) -> Result<bool> {
+        SqliteStore::consume_recovery_code(self, backend, user, hash, now)
+    }
+    fn unused_recovery_codes(&self, backend: &str, user: &str) -> Result<u64> {
+        SqliteStore::unused_recovery_codes(self, backend, user)
     }
 }
