@@ -4,7 +4,9 @@
 use super::SqliteStore;
 use crate::config::{DigestAlgorithm, UsersConfig};
 use crate::error::Result;
-use crate::store::{AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, User, UserStore};
+use crate::store::{
+    AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, User, UserChanges, UserStore,
+};
 
 impl UserStore for SqliteStore {
     fn generation(&self) -> Result<i64> {
@@ -47,6 +49,18 @@ impl UserStore for SqliteStore {
     }
     fn set_expiry(&mut self, name: &str, expires_at: Option<i64>, now: i64) -> Result<()> {
         SqliteStore::set_expiry(self, name, expires_at, now)
+    }
+    fn update_user(&mut self, name: &str, changes: &UserChanges, now: i64) -> Result<User> {
+        SqliteStore::update_user(self, name, changes, now)
+    }
+    fn rename_user(&mut self, old: &str, new: &str, now: i64) -> Result<()> {
+        SqliteStore::rename_user(self, old, new, now)
+    }
+    fn set_password_revoking_tokens(&mut self, name: &str, record: &PasswordRecord, now: i64) -> Result<u64> {
+        SqliteStore::set_password_revoking_tokens(self, name, record, now)
+    }
+    fn revoke_user_tokens(&mut self, name: &str, now: i64) -> Result<u64> {
+        SqliteStore::revoke_user_tokens(self, name, now)
     }
     fn get_user(&self, name: &str) -> Result<Option<User>> {
         SqliteStore::get_user(self, name)
