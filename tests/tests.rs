@@ -8,6 +8,7 @@ mod apache;
 mod caddy;
 mod cli;
 mod cli_accounts;
+mod cli_edit;
 mod cost;
 mod envoy;
 mod haproxy;
