@@ -108,7 +108,7 @@ fn apache_mod_authnz_fcgi_guards_locations() {
     }
     let env = Env::new();
     env.add_user("alice", "pw-alice");
-    env.add_user("bob", "pw-bob");
+    env.add_user("bob", "pw-bob-1");
     env.ok(&["group", "add", "admins"], "");
     env.ok(&["group", "add-member", "admins", "alice"], "");
     let tok = env.ok(&["token", "create", "bob", "--name", "t"], "").trim().to_string();
@@ -143,7 +143,7 @@ fn apache_mod_authnz_fcgi_guards_locations() {
 
     // Groups per <Location>: /admin/ asks for admins.
     assert_eq!(curl(&["-u", "alice:pw-alice", &a.url("/admin/")]).status, 200);
-    assert_eq!(curl(&["-u", "bob:pw-bob", &a.url("/admin/")]).status, 403);
+    assert_eq!(curl(&["-u", "bob:pw-bob-1", &a.url("/admin/")]).status, 403);
     assert_eq!(curl(&[&a.url("/admin/")]).status, 401);
 
     // Forwarding headers from the client change nothing: wicketd reads Apache's own
@@ -170,7 +170,7 @@ fn apache_mod_authnz_fcgi_guards_locations() {
         args.push(url);
         curl(&args).status
     };
-    assert_eq!(with(&["-u", "bob:pw-bob"], &a.url("/admin/")), 403);
+    assert_eq!(with(&["-u", "bob:pw-bob-1"], &a.url("/admin/")), 403);
     assert_eq!(with(&["-u", "alice:pw-alice"], &a.url("/app/closed/x")), 403, "{}", logs());
     assert_eq!(with(&[], &a.url("/app/x")), 401);
 

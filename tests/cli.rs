@@ -54,7 +54,7 @@ fn stored_hash(env: &Env, user: &str) -> String {
 #[test]
 fn show_and_list_as_json_never_reveal_hashes() {
     let env = Env::new();
-    env.add_user("alice", "pw1");
+    env.add_user("alice", "pw-Alice-1");
     env.ok(&["group", "add", "admins"], "");
     env.ok(&["group", "add-member", "admins", "alice"], "");
     let show = env.ok(&["user", "show", "alice", "--json"], "");
@@ -170,7 +170,7 @@ fn backend(env: &Env) -> LocalBackend {
 #[test]
 fn tokens_are_shown_once_stored_hashed_and_revocable() {
     let env = Env::new();
-    env.add_user("alice", "pw");
+    env.add_user("alice", "pw-Secret-1");
     let out = env.wicket(&["token", "create", "alice", "--name", "ci", "--expires", "30d", "--scope", "read"], "");
     assert!(out.status.success(), "{}", stderr(&out));
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -202,39 +202,39 @@ fn tokens_are_shown_once_stored_hashed_and_revocable() {
 #[test]
 fn locked_and_expired_users_never_verify() {
     let env = Env::new();
-    env.add_user("alice", "pw");
+    env.add_user("alice", "pw-Secret-1");
     env.ok(&["user", "lock", "alice"], "");
-    assert!(!env.check("alice", "pw"));
+    assert!(!env.check("alice", "pw-Secret-1"));
     env.ok(&["user", "unlock", "alice"], "");
-    assert!(env.check("alice", "pw"));
+    assert!(env.check("alice", "pw-Secret-1"));
     env.ok(&["user", "expire", "alice", "now"], "");
-    assert!(!env.check("alice", "pw"));
+    assert!(!env.check("alice", "pw-Secret-1"));
     assert!(env.ok(&["user", "show", "alice"], "").contains("expired"));
     env.ok(&["user", "expire", "alice", "never"], "");
-    assert!(env.check("alice", "pw"));
-    env.ok(&["user", "add", "bob", "--password-stdin", "--expires", "2001-01-01"], "pw\n");
-    assert!(!env.check("bob", "pw"));
-    env.ok(&["user", "passwd", "alice", "--password-stdin"], "new\n");
-    assert!(!env.check("alice", "pw"));
-    assert!(env.check("alice", "new"));
+    assert!(env.check("alice", "pw-Secret-1"));
+    env.ok(&["user", "add", "bob", "--password-stdin", "--expires", "2001-01-01"], "pw-Secret-1\n");
+    assert!(!env.check("bob", "pw-Secret-1"));
+    env.ok(&["user", "passwd", "alice", "--password-stdin"], "pw-Renewed-2\n");
+    assert!(!env.check("alice", "pw-Secret-1"));
+    assert!(env.check("alice", "pw-Renewed-2"));
 }
 
 #[test]
 fn bad_input_is_one_clear_line_and_changes_nothing() {
     let env = Env::new();
-    env.add_user("alice", "pw");
+    env.add_user("alice", "pw-Secret-1");
     env.ok(&["group", "add", "staff"], "");
     let cfg_unknown = env.dir.path().join("bad.toml");
     std::fs::write(&cfg_unknown, "[server]\nrealm = \"x\"\nbogus_key = 1\n").unwrap_or_else(|e| panic!("{e}"));
     let before = db_bytes(&env);
     let cases: Vec<(Vec<&str>, &str, &str)> = vec![
-        (vec!["user", "add", "alice", "--password-stdin"], "pw\n", "already exists"),
-        (vec!["user", "add", "Bad Name", "--password-stdin"], "pw\n", "invalid name"),
+        (vec!["user", "add", "alice", "--password-stdin"], "pw-Secret-1\n", "already exists"),
+        (vec!["user", "add", "Bad Name", "--password-stdin"], "pw-Secret-1\n", "invalid name"),
         (vec!["user", "add", "carol", "--password-stdin"], "\n", "empty password"),
-        (vec!["user", "add", "carol", "--password-stdin", "--expires", "someday"], "pw\n", "invalid time"),
-        (vec!["user", "add", "carol", "--password-stdin", "--uid", "0"], "pw\n", "belong to the system"),
+        (vec!["user", "add", "carol", "--password-stdin", "--expires", "someday"], "pw-Secret-1\n", "invalid time"),
+        (vec!["user", "add", "carol", "--password-stdin", "--uid", "0"], "pw-Secret-1\n", "belong to the system"),
         (vec!["group", "add", "wheel2", "--gid", "10"], "", "belong to the system"),
-        (vec!["user", "passwd", "nobody", "--password-stdin"], "pw\n", "no such user"),
+        (vec!["user", "passwd", "nobody", "--password-stdin"], "pw-Secret-1\n", "no such user"),
         (vec!["user", "del", "nobody"], "", "no such user"),
         (vec!["user", "lock", "nobody"], "", "no such user"),
         (vec!["group", "add-member", "nogroup", "alice"], "", "no such group"),
@@ -323,7 +323,7 @@ fn parallel_adds_do_not_corrupt_the_store() {
                 run(
                     &bin("wicket"),
                     &["--db", db.to_str().unwrap_or_default(), "user", "add", &name, "--password-stdin"],
-                    "pw\n",
+                    "pw-Secret-1\n",
                 )
             })
         })

@@ -11,7 +11,7 @@ use wicket_core::secret::Secret;
 #[test]
 fn show_says_whether_digest_works_in_the_configured_realm() {
     let env = Env::new();
-    env.add_user("alice", "pw");
+    env.add_user("alice", "pw-Secret-1");
     let digest = |extra: &[&str]| -> String {
         let mut args = extra.to_vec();
         args.extend_from_slice(&["user", "show", "alice"]);
@@ -29,10 +29,10 @@ fn show_says_whether_digest_works_in_the_configured_realm() {
     // A wrong password changes nothing; the right one (a Basic-style login) fills the gap.
     assert!(!env.wicket(&["--config", x, "check", "alice", "--password-stdin"], "wrong\n").status.success());
     assert!(digest(&["--config", x]).starts_with("digest:     no "));
-    assert!(env.wicket(&["--config", x, "check", "alice", "--password-stdin"], "pw\n").status.success());
+    assert!(env.wicket(&["--config", x, "check", "alice", "--password-stdin"], "pw-Secret-1\n").status.success());
     assert_eq!(digest(&["--config", x]), "digest:     yes (realm \"x\", SHA-256)");
     // With both, a new password gets the config's realm at once.
-    env.ok(&["--config", x, "user", "add", "bob", "--password-stdin"], "pw\n");
+    env.ok(&["--config", x, "user", "add", "bob", "--password-stdin"], "pw-Secret-1\n");
     let out = env.ok(&["--config", x, "user", "show", "bob"], "");
     assert!(out.contains("digest:     yes (realm \"x\", SHA-256)"), "{out}");
     env.ok(&["user", "add", "carol", "--no-password"], "");
@@ -43,16 +43,16 @@ fn show_says_whether_digest_works_in_the_configured_realm() {
 #[test]
 fn disable_and_enable_a_user() {
     let env = Env::new();
-    env.add_user("alice", "pw");
+    env.add_user("alice", "pw-Secret-1");
     let out = env.wicket(&["user", "disable", "alice"], "");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out).trim(), "disabled alice");
-    assert!(!env.check("alice", "pw"));
+    assert!(!env.check("alice", "pw-Secret-1"));
     assert!(env.ok(&["user", "show", "alice"], "").contains("state:      disabled"));
-    let out = env.wicket(&["check", "alice", "--password-stdin"], "pw\n");
+    let out = env.wicket(&["check", "alice", "--password-stdin"], "pw-Secret-1\n");
     assert!(stderr(&out).contains("disabled"), "{}", stderr(&out));
     env.ok(&["user", "enable", "alice"], "");
-    assert!(env.check("alice", "pw"));
+    assert!(env.check("alice", "pw-Secret-1"));
     assert!(env.ok(&["user", "show", "alice"], "").contains("state:      active"));
     let out = env.wicket(&["user", "disable", "nobody"], "");
     assert_eq!(out.status.code(), Some(1));
@@ -107,11 +107,11 @@ fn sessions_are_listed_and_revoked_at_once_in_a_running_wicketd() {
     }
     let env = Env::new();
     env.add_user("alice", "pw-alice");
-    env.add_user("bob", "pw-bob");
+    env.add_user("bob", "pw-bob-1");
     let w = Wicketd::start(&env, "[session]\nsecure = false\n");
     let alice = portal_sign_in(&w, "alice", "pw-alice");
     let alice2 = portal_sign_in(&w, "alice", "pw-alice");
-    let bob = portal_sign_in(&w, "bob", "pw-bob");
+    let bob = portal_sign_in(&w, "bob", "pw-bob-1");
     let auth = |cookie: &str| curl(&["-H", &format!("Cookie: {cookie}"), &w.url("/auth")]).status;
     for c in [&alice, &alice2, &bob] {
         assert_eq!(auth(c), 200, "{}", w.log());

@@ -7,7 +7,7 @@ use crate::support::{Env, have, run, wait_until};
 fn env_with_users() -> Env {
     let env = Env::new();
     env.add_user("alice", "pw-alice");
-    env.add_user("bob", "pw-bob");
+    env.add_user("bob", "pw-bob-1");
     env.ok(&["group", "add", "admins"], "");
     env.ok(&["group", "add-member", "admins", "alice"], "");
     env
@@ -94,7 +94,7 @@ fn nginx_auth_request_protects_a_location() {
     assert_eq!((r.status, r.body.trim()), (200, "user=bob groups="));
     // ?group=admins: alice is in it, bob is not.
     assert_eq!(curl(&["-u", "alice:pw-alice", &n.url("/admin/")]).status, 200);
-    assert_eq!(curl(&["-u", "bob:pw-bob", &n.url("/admin/")]).status, 403);
+    assert_eq!(curl(&["-u", "bob:pw-bob-1", &n.url("/admin/")]).status, 403);
     assert_eq!(curl(&[&n.url("/admin/")]).status, 401);
     // Digest's uri must be the original target: curl answers for the URL's path while
     // sending another request target, so nginx's X-Original-URI differs and it is refused.

@@ -137,20 +137,20 @@ fn ldap_direct_bind_tells_unknown_names_from_wrong_passwords() {
 
     // wicketd: the LDAP backend first, then the local store, which knows `lou`.
     let env = Env::new();
-    env.add_user("lou", "pw-lou");
+    env.add_user("lou", "pw-lou-1");
     let extra = format!(
         "[throttle]\ndelays = [\"0s\"]\nmax_failures = 1000\n[[backend]]\nkind = \"ldap\"\n{}[[backend]]\nkind = \"local\"\n",
         direct_reader_toml(&s)
     );
     let w = Wicketd::start(&env, &extra);
-    let lou = curl(&["-u", "lou:pw-lou", &w.url("/whoami")]);
+    let lou = curl(&["-u", "lou:pw-lou-1", &w.url("/whoami")]);
     assert_eq!(lou.status, 200, "{lou:?}\n{}", w.log());
     let v: serde_json::Value = serde_json::from_str(&lou.body).unwrap_or_default();
     assert_eq!(v["backend"], "local", "{v}");
     assert_eq!(curl(&["-u", "lou:wrong", &w.url("/auth")]).status, 401);
     assert_eq!(curl(&["-u", "alice:pw-alice", &w.url("/auth")]).status, 200);
     assert_eq!(curl(&["-u", "alice:wrong", &w.url("/auth")]).status, 401);
-    assert!(!w.log().contains("pw-lou") && !w.log().contains("pw-reader"), "a password reached the log");
+    assert!(!w.log().contains("pw-lou-1") && !w.log().contains("pw-reader"), "a password reached the log");
 }
 
 #[test]

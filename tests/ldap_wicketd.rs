@@ -10,7 +10,7 @@ use crate::support::slapd::Slapd;
 fn ldap_wicketd_with_local_and_ldap_backends() {
     let mut s = Slapd::start();
     let env = Env::new();
-    env.add_user("lou", "pw-lou");
+    env.add_user("lou", "pw-lou-1");
     let extra = format!(
         "[throttle]\ndelays = [\"0s\"]\nmax_failures = 1000\n[[backend]]\nkind = \"local\"\n[[backend]]\nkind = \"ldap\"\n{}",
         search_toml(&s)
@@ -28,7 +28,7 @@ fn ldap_wicketd_with_local_and_ldap_backends() {
     assert_eq!(curl(&["-u", "carol:pw-carol", &w.url("/auth?group=admins")]).status, 403);
     assert_eq!(curl(&["-u", "alice:nope", &w.url("/auth")]).status, 401);
     assert_eq!(curl(&["-u", "zed:nope", &w.url("/auth")]).status, 401);
-    assert_eq!(curl(&["-u", "lou:pw-lou", &w.url("/auth")]).status, 200);
+    assert_eq!(curl(&["-u", "lou:pw-lou-1", &w.url("/auth")]).status, 200);
 
     s.stop();
     // Not cached yet (bob) or a failure (never cached): the directory is needed → 503.
@@ -36,7 +36,7 @@ fn ldap_wicketd_with_local_and_ldap_backends() {
     assert_eq!(curl(&["-u", "alice:nope", &w.url("/auth")]).status, 503);
     assert!(w.log().contains("Connection refused"), "the outage is a refusal, not a wait: {}", w.log());
     // The local backend comes first and is unaffected.
-    assert_eq!(curl(&["-u", "lou:pw-lou", &w.url("/auth")]).status, 200);
+    assert_eq!(curl(&["-u", "lou:pw-lou-1", &w.url("/auth")]).status, 200);
     s.start_again();
     let bob = curl(&["-u", "bob:pw-bob", &w.url("/auth?group=devs")]);
     assert_eq!(bob.status, 200, "{bob:?}\n{}", w.log());

@@ -12,6 +12,7 @@ const ACCOUNT_OK: &str = "pamtester: account management done.";
 const CHANGED: &str = "pamtester: authentication token altered successfully.";
 const AUTH_ERR: &str = "pamtester: Authentication failure";
 const USER_UNKNOWN: &str = "pamtester: User not known to the underlying authentication module";
+const AUTHTOK_ERR: &str = "pamtester: Authentication token manipulation error";
 const PERM_DENIED: &str = "pamtester: Permission denied";
 const ACCT_EXPIRED: &str = "pamtester: User account has expired";
 const MAXTRIES: &str = "pamtester: Have exhausted maximum number of retries for service";
@@ -103,6 +104,11 @@ fn chauthtok_as_root_then_basic_and_digest_take_the_new_password() {
     // Mistyped confirmation: nothing changes.
     let r = pamtester(&services, SERVICE, "alice", &["chauthtok"], "pw-New-3\npw-Typo-3\n", None);
     assert!(!r.success);
+    expect(&auth(&services, "alice", "pw-New-2"), AUTHENTICATED);
+    // Issue 13: a password the rules refuse is PAM_AUTHTOK_ERR, and nothing changes.
+    let r = pamtester(&services, SERVICE, "alice", &["chauthtok"], "Password1\nPassword1\n", None);
+    expect(&r, AUTHTOK_ERR);
+    assert!(w.log().contains("weak_password"), "{}", w.log());
     expect(&auth(&services, "alice", "pw-New-2"), AUTHENTICATED);
     // A user Wicket does not know is refused before any prompt.
     let r = pamtester(&services, SERVICE, "zed", &["chauthtok"], "", None);

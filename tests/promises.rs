@@ -38,14 +38,14 @@ fn an_imported_legacy_user_gets_digest_after_one_basic_login() {
 #[test]
 fn an_imported_current_argon2_user_gets_digest_after_one_basic_login() {
     let source = Env::new();
-    source.add_user("dave", "pw-dave");
+    source.add_user("dave", "pw-dave-1");
     let hash = source.stored_hash("dave");
     let env = Env::new();
     import(&env, &format!("dave:{hash}\n"));
     let w = Wicketd::start(&env, "");
-    assert_eq!(curl(&["--basic", "-u", "dave:pw-dave", &w.url("/whoami")]).status, 200, "{}", w.log());
+    assert_eq!(curl(&["--basic", "-u", "dave:pw-dave-1", &w.url("/whoami")]).status, 200, "{}", w.log());
     assert!(env.ha1_rows("dave") > 0, "the first Basic login stores HA1");
-    assert_eq!(curl(&["--digest", "-u", "dave:pw-dave", &w.url("/whoami")]).status, 200, "{}", w.log());
+    assert_eq!(curl(&["--digest", "-u", "dave:pw-dave-1", &w.url("/whoami")]).status, 200, "{}", w.log());
 }
 
 /// wicketd(8): a reload with the same `[throttle]` keeps the failure counts (and lockouts),
@@ -172,7 +172,7 @@ fn an_unprivileged_caller_may_only_authenticate_itself() {
     let env = Env::new();
     env.add_user("alice", "pw-alice");
     // A store user whose uid is nobody's.
-    env.ok(&["user", "add", "nob", "--uid", "65534", "--password-stdin"], "pw-nob\n");
+    env.ok(&["user", "add", "nob", "--uid", "65534", "--password-stdin"], "pw-nob-1\n");
     // nobody must reach the socket inside the test's private directory.
     std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap_or_else(|e| panic!("{e}"));
     let w = Wicketd::start(&env, "");
@@ -203,7 +203,7 @@ fn an_unprivileged_caller_may_only_authenticate_itself() {
     assert_eq!(ask_as_nobody("alice", "pw-alice"), "not_allowed");
     assert!(w.log().contains("not_allowed"), "{}", w.log());
     // Its own account: verified (right and wrong password told apart).
-    assert_eq!(ask_as_nobody("nob", "pw-nob"), "ok");
+    assert_eq!(ask_as_nobody("nob", "pw-nob-1"), "ok");
     assert_eq!(ask_as_nobody("nob", "wrong"), "auth_error");
 }
 

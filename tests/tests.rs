@@ -9,6 +9,7 @@ mod apache_provider;
 mod caddy;
 mod cli;
 mod cli_accounts;
+mod cli_edit;
 mod cost;
 mod envoy;
 mod envoy_grpc;

@@ -32,7 +32,7 @@ fn ok() -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_json<T: Serialize>(v: &T) -> CmdResult {
+pub(crate) fn print_json<T: Serialize>(v: &T) -> CmdResult {
     println!("{}", serde_json::to_string_pretty(v)?);
     ok()
 }
@@ -58,14 +58,19 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
             ok()
         }
         UserCmd::Passwd { name, pw } => {
-            ctx.write(|acc| {
+            let revoked = ctx.write(|acc| {
                 acc.require_user(&name)?;
                 let pw = prompt::new_password(Source::from_flag(pw.password_stdin), &name)?;
-                Ok(acc.set_password(&name, &pw, ctx.now())?)
+                Ok(acc.change_password(&name, &pw, ctx.now())?)
             })?;
             eprintln!("password of {name} changed");
+            if ctx.cfg.tokens.revoke_on_password_change {
+                eprintln!("{}", crate::edit::revoked_line(revoked, &name));
+            }
             ok()
         }
+        UserCmd::Mod { name, changes } => crate::edit::user_mod(ctx, &name, changes),
+        UserCmd::Rename { old, new } => crate::edit::user_rename(ctx, &old, &new),
         UserCmd::Del { name } => {
             ctx.write(|acc| Ok(acc.delete_user(&name)?))?;
             eprintln!("deleted user {name}");
@@ -190,6 +195,7 @@ fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {
             ctx.write(|acc| Ok(acc.delete_group(&name)?))?;
             eprintln!("deleted group {name}");
         }
+        GroupCmd::Show { name, json } => return crate::edit::group_show(ctx, &name, json.json),
         GroupCmd::List { json } => {
             let groups = ctx.existing_store()?.list_groups()?;
             if json.json {
@@ -239,7 +245,7 @@ fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
             for s in &scopes {
                 validate_scope(s)?;
             }
-            let expires_at = expires.as_deref().map(|w| ctx.when(w)).transpose()?;
+            let expires_at = crate::edit::token_expiry(ctx, expires.as_deref())?;
             let (secret, info) =
                 ctx.write(|acc| Ok(acc.create_token(&user, &name, &scopes, expires_at, ctx.now())?))?;
             // The only time the token is ever shown.
@@ -259,12 +265,20 @@ fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
             }
             ok()
         }
-        TokenCmd::Revoke { user, name } => {
+        TokenCmd::Revoke { user: Some(user), name: Some(name), all_of: None } => {
             let user = member_ref(ctx, &user)?;
             ctx.write(|acc| Ok(acc.revoke_token(&user, &name, ctx.now())?))?;
             eprintln!("revoked token `{name}` of {user}");
             ok()
         }
+        TokenCmd::Revoke { all_of: Some(user), .. } => {
+            let user = member_ref(ctx, &user)?;
+            let n = ctx.write(|acc| Ok(acc.revoke_user_tokens(&user, ctx.now())?))?;
+            eprintln!("{}", crate::edit::revoked_line(n, &user));
+            ok()
+        }
+        // clap admits either USER NAME or --user.
+        TokenCmd::Revoke { .. } => Ok(ExitCode::from(2)),
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod commands;
 mod ctx;
+mod edit;
 mod events;
 mod import;
 mod prompt;
@@ -144,6 +145,22 @@ enum UserCmd {
         /// A duration from now (90d), a date (2027-01-31), `now`, or `never`.
         when: String,
     },
+    /// Change a user's full name, e-mail, shell, home, expiry, uid or gid.
+    #[command(group(clap::ArgGroup::new("changes").required(true).multiple(true)
+        .args(["display_name", "email", "shell", "home", "expires", "uid", "gid"])))]
+    Mod {
+        /// User name.
+        name: String,
+        #[command(flatten)]
+        changes: ModArgs,
+    },
+    /// Rename a user, keeping its ids, groups and tokens (its home directory is not moved).
+    Rename {
+        /// Current name.
+        old: String,
+        /// New name: [a-z_][a-z0-9_-]*, at most 32 characters, not taken.
+        new: String,
+    },
     /// Show one user.
     Show {
         /// User name.
@@ -156,6 +173,32 @@ enum UserCmd {
         #[command(flatten)]
         json: JsonArg,
     },
+}
+
+/// What `user mod` changes; at least one is required.
+#[derive(Debug, Args)]
+struct ModArgs {
+    /// Full name ("" clears it).
+    #[arg(long = "full-name", value_name = "NAME")]
+    display_name: Option<String>,
+    /// E-mail address ("" clears it).
+    #[arg(long)]
+    email: Option<String>,
+    /// Login shell.
+    #[arg(long)]
+    shell: Option<String>,
+    /// Home directory (the directory itself is not moved).
+    #[arg(long)]
+    home: Option<String>,
+    /// Account expiry: a duration from now (90d), a date (2027-01-31), `now`, or `never`.
+    #[arg(long, value_name = "WHEN")]
+    expires: Option<String>,
+    /// New uid (refused when another user or a group has it).
+    #[arg(long)]
+    uid: Option<u32>,
+    /// New primary gid (refused when it is another user's uid).
+    #[arg(long)]
+    gid: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,6 +215,13 @@ enum GroupCmd {
     Del {
         /// Group name.
         name: String,
+    },
+    /// Show one group with its members.
+    Show {
+        /// Group name.
+        name: String,
+        #[command(flatten)]
+        json: JsonArg,
     },
     /// List groups with their members.
     List {
@@ -197,13 +247,15 @@ enum GroupCmd {
 #[derive(Debug, Subcommand)]
 enum TokenCmd {
     /// Create a token for a user and print it once.
+    #[command(visible_alias = "add")]
     Create {
         /// Owner.
         user: String,
         /// A name to find it by later (unique per user).
         #[arg(long)]
         name: String,
-        /// Expiry: a duration from now (30d) or a date.
+        /// Expiry: a duration from now (30d), a date, or `never` [default: [tokens]
+        /// default_expiry, else never].
         #[arg(long, value_name = "WHEN")]
         expires: Option<String>,
         /// A scope (repeatable).
@@ -217,12 +269,19 @@ enum TokenCmd {
         #[command(flatten)]
         json: JsonArg,
     },
-    /// Revoke a token.
+    /// Revoke a token, or with --user every token of a user.
+    #[command(override_usage = "wicket token revoke USER NAME\n       wicket token revoke --user USER")]
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["name", "all_of"])))]
     Revoke {
         /// Owner.
-        user: String,
+        #[arg(requires = "name")]
+        user: Option<String>,
         /// Token name.
-        name: String,
+        #[arg(requires = "user")]
+        name: Option<String>,
+        /// Revoke every token of this user instead (in one transaction).
+        #[arg(long = "user", value_name = "USER", conflicts_with_all = ["user", "name"])]
+        all_of: Option<String>,
     },
 }
 

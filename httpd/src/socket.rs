@@ -326,6 +326,11 @@ async fn change_password(
             audit(uid, user, service, "chauthtok", "changed", "local");
             Response::Ok
         }
+        // The password rules' refusal names the rule (never the password): PAM_AUTHTOK_ERR.
+        Ok(Err(e @ (wicket_core::Error::WeakPassword(_) | wicket_core::Error::EmptyPassword))) => {
+            audit(uid, user, service, "chauthtok", "weak_password", "local");
+            Response::PasswordRefused { reason: e.to_string() }
+        }
         Ok(Err(e)) => Response::Unavailable { reason: e.to_string() },
         Err(_) => Response::Unavailable { reason: "password task failed".into() },
     }
@@ -388,5 +393,26 @@ mod tests {
         let lookup = dispatch(&app, 1234, Op::GetPwNam { name: "alice".into() }).await;
         assert!(matches!(lookup, Response::Passwd(ref u) if u.uid == 250_000 && u.name == "alice"), "{lookup:?}");
         assert_eq!(dispatch(&app, 1234, Op::GetPwNam { name: "nobody-here".into() }).await, Response::NotFound);
+    }
+
+    /// Issue 13: chauthtok meets the password rules and says which one failed.
+    #[tokio::test]
+    async fn chauthtok_refuses_a_weak_password_naming_the_rule() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let app = app(dir.path());
+        let change = |new: &str| Op::ChangePassword {
+            user: "alice".into(),
+            old_password: Some(Secret::from("pw-alice")),
+            new_password: Some(Secret::from(new)),
+            service: "passwd".into(),
+            check_only: false,
+        };
+        let refused = dispatch(&app, 250_000, change("Password1")).await;
+        assert_eq!(
+            refused,
+            Response::PasswordRefused { reason: "password refused: it is one of the most common passwords".into() }
+        );
+        assert_eq!(dispatch(&app, 250_000, auth("alice", "pw-alice", None)).await, Response::Ok, "unchanged");
+        assert_eq!(dispatch(&app, 250_000, change("pw-Alice-new")).await, Response::Ok);
     }
 }

@@ -9,14 +9,20 @@
 //! Proving the old password before a change is *not* done here: that is a verification, and
 //! goes through [`crate::verify::Authenticator::verify`] so it meets the throttle like any
 //! other guess. [`Accounts::set_password`] is the write that follows the proof.
+//!
+//! Every new password (a new user's, `set_password`'s) meets the [`PasswordRules`] first —
+//! length, not the user's name, not a common password — so the CLI, PAM `chauthtok` and the
+//! portal refuse the same passwords with the same message ([`Error::WeakPassword`]). Imports
+//! of existing hashes do not pass here.
 
 use crate::config::{DigestAlgorithm, UsersConfig};
 use crate::duration::sanitize;
 use crate::error::{Error, Result};
 use crate::names::validate_name;
 use crate::password::policy::PasswordPolicy;
+use crate::password::strength::PasswordRules;
 use crate::secret::Secret;
-use crate::store::{AccountState, Group, NewUser, TokenInfo, User, UserStore};
+use crate::store::{AccountState, Group, NewUser, TokenInfo, User, UserChanges, UserStore};
 use crate::token;
 
 /// Lowest uid/gid an administrator may give by hand; below it the ids belong to the system.
@@ -70,9 +76,13 @@ impl<'a> Accounts<'a> {
         Ok(())
     }
 
-    /// Validates, hashes (when a password is given) and stores a new user.
+    /// Validates, checks the password against the rules, hashes it (when one is given) and
+    /// stores a new user.
     pub fn add_user(&mut self, new: &NewUser, password: Option<&Secret>, now: i64) -> Result<User> {
         validate_new_user(new)?;
+        if let Some(pw) = password {
+            self.rules().check(&new.name, pw)?;
+        }
         let record = password.map(|pw| self.policy.record(&new.name, pw)).transpose()?;
         self.store.add_user(new, self.defaults, record.as_ref(), now)
     }
@@ -82,12 +92,51 @@ impl<'a> Accounts<'a> {
         if self.store.user_exists(name)? { Ok(()) } else { Err(Error::NoSuchUser(sanitize(name))) }
     }
 
+    /// The rules every new password meets.
+    pub fn rules(&self) -> &PasswordRules {
+        self.policy.rules()
+    }
+
     /// Hashes and stores a new password (with its Digest values for the configured realm).
-    /// Refuses an empty password and an unknown user.
+    /// Refuses an unknown user and a password that breaks the rules (empty, too short, the
+    /// name, common). With `[tokens] revoke_on_password_change`, the user's tokens are
+    /// revoked in the same transaction.
     pub fn set_password(&mut self, name: &str, password: &Secret, now: i64) -> Result<()> {
+        self.change_password(name, password, now).map(|_| ())
+    }
+
+    /// [`Accounts::set_password`], returning how many tokens it revoked.
+    pub fn change_password(&mut self, name: &str, password: &Secret, now: i64) -> Result<u64> {
         self.require_user(name)?;
+        self.rules().check(name, password)?;
         let record = self.policy.record(name, password)?;
-        self.store.set_password(name, &record, now)
+        if self.policy.revokes_tokens() {
+            self.store.set_password_revoking_tokens(name, &record, now)
+        } else {
+            self.store.set_password(name, &record, now).map(|()| 0)
+        }
+    }
+
+    /// Validates and applies changes to a user (`wicket user mod`); at least one is needed.
+    pub fn update_user(&mut self, name: &str, changes: &UserChanges, now: i64) -> Result<User> {
+        validate_changes(changes)?;
+        self.store.update_user(name, changes, now)
+    }
+
+    /// Renames a user: `new` must be a valid, unused name. Ids, memberships and tokens stay;
+    /// sessions end; Digest values go (they are bound to the name) until the password is
+    /// set again or used once with Basic.
+    pub fn rename_user(&mut self, old: &str, new: &str, now: i64) -> Result<()> {
+        validate_name(new)?;
+        if old == new {
+            return Err(Error::Invalid(format!("`{}` already has that name", sanitize(old))));
+        }
+        self.store.rename_user(old, new, now)
+    }
+
+    /// Revokes every token of a user; how many were still unrevoked.
+    pub fn revoke_user_tokens(&mut self, name: &str, now: i64) -> Result<u64> {
+        self.store.revoke_user_tokens(name, now)
     }
 
     /// Deletes a user with its tokens and memberships.
@@ -176,6 +225,12 @@ pub fn validate_new_user(new: &NewUser) -> Result<()> {
     validate_name(&new.name)?;
     validate_id("uid", new.uid)?;
     validate_id("gid", new.gid)?;
+    validate_text_fields(new)
+}
+
+/// Full name, e-mail, home and shell end up in `/etc/passwd`-shaped answers: no `:` and no
+/// control characters.
+fn validate_text_fields(new: &NewUser) -> Result<()> {
     for (what, v) in
         [("full name", &new.display_name), ("email", &new.email), ("home", &new.home), ("shell", &new.shell)]
     {
@@ -184,6 +239,29 @@ pub fn validate_new_user(new: &NewUser) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The changes of `wicket user mod`: at least one, ids in range, text fields like a new
+/// user's, home and shell not empty.
+pub fn validate_changes(c: &UserChanges) -> Result<()> {
+    if c.is_empty() {
+        return Err(Error::Invalid("nothing to change: give at least one option".into()));
+    }
+    validate_id("uid", c.uid)?;
+    validate_id("gid", c.gid)?;
+    for (what, v) in [("home", &c.home), ("shell", &c.shell)] {
+        if v.as_deref().is_some_and(str::is_empty) {
+            return Err(Error::Invalid(format!("{what} must not be empty")));
+        }
+    }
+    let fields = NewUser {
+        display_name: c.display_name.clone().flatten(),
+        email: c.email.clone().flatten(),
+        home: c.home.clone(),
+        shell: c.shell.clone(),
+        ..NewUser::default()
+    };
+    validate_text_fields(&fields)
 }
 
 /// A uid or gid given by hand: outside the system's range and within `i32`.
@@ -247,7 +325,7 @@ mod tests {
         }
         assert!(acc.store().list_users().unwrap_or_default().is_empty());
         let alice = NewUser { name: "alice".into(), ..NewUser::default() };
-        let u = acc.add_user(&alice, Some(&Secret::from("pw")), 1).unwrap_or_else(|e| panic!("{e}"));
+        let u = acc.add_user(&alice, Some(&Secret::from("pw-alice-1")), 1).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(acc.check_new_user(&alice), Err(Error::UserExists(_))));
         assert!(u.password_hash.as_deref().is_some_and(|h| h.starts_with("$argon2id$")));
         let ready = acc.digest_readiness(&u).unwrap_or_else(|e| panic!("{e}"));
@@ -257,6 +335,62 @@ mod tests {
         );
         assert!(matches!(acc.set_password("nobody", &Secret::from("x"), 2), Err(Error::NoSuchUser(_))));
         assert!(matches!(acc.set_password("alice", &Secret::from(""), 2), Err(Error::EmptyPassword)));
+    }
+
+    #[test]
+    fn new_passwords_meet_the_rules_on_every_write_path() {
+        let (_d, mut store, policy, cfg) = setup("wicket");
+        let mut acc = Accounts::new(&mut store, &policy, &cfg.users);
+        let bob = NewUser { name: "bob".into(), ..NewUser::default() };
+        for pw in ["short", "Bob2024!", "password1"] {
+            assert!(matches!(acc.add_user(&bob, Some(&Secret::from(pw)), 1), Err(Error::WeakPassword(_))), "{pw}");
+        }
+        assert!(!acc.store().user_exists("bob").unwrap_or(true), "a refused password adds no user");
+        acc.add_user(&bob, Some(&Secret::from("pw-Bob-first")), 1).unwrap_or_else(|e| panic!("{e}"));
+        let before = acc.store().get_user("bob").ok().flatten().and_then(|u| u.password_hash);
+        let e = acc.set_password("bob", &Secret::from("qwerty123"), 2).err().map(|e| e.to_string());
+        assert_eq!(e.as_deref(), Some("password refused: it is one of the most common passwords"));
+        let after = acc.store().get_user("bob").ok().flatten().and_then(|u| u.password_hash);
+        assert_eq!(before, after, "a refused change leaves the hash");
+    }
+
+    #[test]
+    fn a_password_change_revokes_tokens_only_when_configured() {
+        for (revoke, left) in [(false, true), (true, false)] {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let text = format!("[tokens]\nrevoke_on_password_change = {revoke}\n");
+            let cfg = Config::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+            let mut store =
+                SqliteStore::open(&dir.path().join("w.db"), cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
+            let policy = PasswordPolicy::from_config(&cfg).unwrap_or_else(|e| panic!("{e}"));
+            let mut acc = Accounts::new(&mut store, &policy, &cfg.users);
+            acc.add_user(&NewUser { name: "bob".into(), ..NewUser::default() }, None, 1)
+                .unwrap_or_else(|e| panic!("{e}"));
+            acc.create_token("bob", "ci", &[], None, 1).unwrap_or_else(|e| panic!("{e}"));
+            let n = acc.change_password("bob", &Secret::from("pw-Bob-second"), 2).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(n, u64::from(revoke));
+            let tokens = acc.store().list_tokens(Some("bob")).unwrap_or_default();
+            assert_eq!(tokens.iter().all(|t| t.is_usable(3)), left, "revoke_on_password_change = {revoke}");
+        }
+    }
+
+    #[test]
+    fn user_changes_are_validated_before_the_store_sees_them() {
+        let (_d, mut store, policy, cfg) = setup("wicket");
+        let mut acc = Accounts::new(&mut store, &policy, &cfg.users);
+        acc.add_user(&NewUser { name: "bob".into(), ..NewUser::default() }, None, 1).unwrap_or_else(|e| panic!("{e}"));
+        for bad in [
+            UserChanges::default(),
+            UserChanges { uid: Some(5), ..UserChanges::default() },
+            UserChanges { shell: Some(String::new()), ..UserChanges::default() },
+            UserChanges { display_name: Some(Some("a:b".into())), ..UserChanges::default() },
+        ] {
+            assert!(matches!(acc.update_user("bob", &bad, 2), Err(Error::Invalid(_))), "{bad:?}");
+        }
+        assert!(matches!(acc.rename_user("bob", "Bad Name", 2), Err(Error::InvalidName { .. })));
+        assert!(matches!(acc.rename_user("bob", "bob", 2), Err(Error::Invalid(_))));
+        let changes = UserChanges { shell: Some("/bin/zsh".into()), ..UserChanges::default() };
+        assert_eq!(acc.update_user("bob", &changes, 2).map(|u| u.shell).ok().as_deref(), Some("/bin/zsh"));
     }
 
     #[test]

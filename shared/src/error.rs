@@ -29,6 +29,10 @@ pub enum Error {
     /// An empty password was given; Wicket never stores or verifies one.
     #[error("empty password refused")]
     EmptyPassword,
+    /// A new password breaks a rule of `[passwords]` (too short, the user's name, a common
+    /// password). Carries which rule, never the password.
+    #[error("password refused: {0}")]
+    WeakPassword(String),
     /// The user already exists.
     #[error("user `{0}` already exists")]
     UserExists(String),

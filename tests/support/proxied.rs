@@ -42,7 +42,7 @@ impl Backends {
     pub fn start(rules: &str) -> Self {
         let env = Env::new();
         env.add_user("alice", "pw-alice");
-        env.add_user("bob", "pw-bob");
+        env.add_user("bob", "pw-bob-1");
         env.ok(&["group", "add", "admins"], "");
         env.ok(&["group", "add-member", "admins", "alice"], "");
         let token = env.ok(&["token", "create", "bob", "--name", "t"], "").trim().to_string();
@@ -139,7 +139,7 @@ pub fn assert_guarded(b: &Backends, p: &Proxy) {
 
     // Groups per site: admin.example.org asks for admins.
     assert_eq!(p.curl("admin", "/", &["-u", "alice:pw-alice"]).status, 200, "{}", logs());
-    assert_eq!(p.curl("admin", "/", &["-u", "bob:pw-bob"]).status, 403, "{}", logs());
+    assert_eq!(p.curl("admin", "/", &["-u", "bob:pw-bob-1"]).status, 403, "{}", logs());
     assert_eq!(p.curl("admin", "/", &[]).status, 401);
 
     // What the client says about the target changes nothing: every rule it tries to reach
@@ -152,8 +152,8 @@ pub fn assert_guarded(b: &Backends, p: &Proxy) {
     let r = with("app", "/x", &[]);
     assert_eq!(r.status, 401, "{r:?}\n{}", logs());
     assert_eq!(with("app", "/closed/x", &["-u", "alice:pw-alice"]).status, 403, "{}", logs());
-    assert_eq!(with("admin", "/", &["-u", "bob:pw-bob"]).status, 403, "{}", logs());
-    let r = with("app", "/x", &["-u", "bob:pw-bob"]);
+    assert_eq!(with("admin", "/", &["-u", "bob:pw-bob-1"]).status, 403, "{}", logs());
+    let r = with("app", "/x", &["-u", "bob:pw-bob-1"]);
     assert_eq!(r.status, 200, "{r:?}\n{}", logs());
     assert!(r.body.contains("remote-user: bob\n") && !r.body.contains("mallory"), "{}", r.body);
 

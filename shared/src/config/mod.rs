@@ -20,7 +20,9 @@ pub use events::EventsConfig;
 pub use fastcgi::{FastcgiConfig, FastcgiListen};
 pub use grpc::{GrpcConfig, GrpcListen};
 pub use rule::{Policy, RuleConfig};
-pub use sections::{DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, UsersConfig};
+pub use sections::{
+    DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, TokensConfig, UsersConfig,
+};
 pub use server::ServerConfig;
 pub use session::{SameSite, SessionConfig};
 pub use totp::{DEFAULT_TOTP_KEY_FILE, TotpConfig};
@@ -50,8 +52,10 @@ pub struct Config {
     pub throttle: ThrottleConfig,
     /// Defaults for accounts created by `wicket user add`.
     pub users: UsersConfig,
-    /// Password hashing parameters.
+    /// Password hashing parameters and the rules for new passwords.
     pub passwords: PasswordConfig,
+    /// Token hygiene: revocation on password change, default expiry.
+    pub tokens: TokensConfig,
     /// The backend chain, tried in order.
     pub backend: Vec<BackendConfig>,
     /// Access rules for `/auth`, first match wins.
@@ -77,6 +81,7 @@ impl Default for Config {
             throttle: ThrottleConfig::default(),
             users: UsersConfig::default(),
             passwords: PasswordConfig::default(),
+            tokens: TokensConfig::default(),
             backend: vec![BackendConfig::Local(LocalBackendConfig {})],
             rule: Vec::new(),
             session: None,
@@ -148,6 +153,14 @@ impl Config {
             return Err(format!(
                 "passwords: argon2 parameters above Wicket's caps (argon2_memory_kib <= {MAX_ARGON2_MEMORY_KIB}, argon2_iterations <= {MAX_ARGON2_ITERATIONS}, argon2_parallelism <= {MAX_ARGON2_PARALLELISM})"
             ));
+        }
+        if p.min_length == 0 || p.min_length > 1024 {
+            return Err("passwords.min_length must be between 1 and 1024".into());
+        }
+        if self.tokens.default_expiry.is_some_and(|d| d.is_zero()) {
+            return Err(
+                "tokens.default_expiry must be longer than 0s (leave it out for tokens that never expire)".into()
+            );
         }
         if self.http.schemes.is_empty() {
             return Err("http.schemes must name at least one scheme".into());

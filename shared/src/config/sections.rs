@@ -1,7 +1,8 @@
-//! The small sections: `[store]`, `[http]`, `[throttle]`, `[users]`, `[passwords]`.
+//! The small sections: `[store]`, `[http]`, `[throttle]`, `[users]`, `[passwords]`, `[tokens]`.
 
-use super::{de_duration, de_durations};
-use serde::Deserialize;
+use super::{DURATION_EXPECTED, de_duration, de_durations};
+use crate::duration::parse_duration;
+use serde::{Deserialize, Deserializer};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -141,8 +142,9 @@ impl Default for UsersConfig {
     }
 }
 
-/// `[passwords]`: argon2id parameters for new hashes. Stored hashes with other parameters
-/// are rehashed on the next successful login.
+/// `[passwords]`: argon2id parameters for new hashes (stored hashes with other parameters
+/// are rehashed on the next successful login), and the rules a new password must meet
+/// ([`crate::password::strength`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PasswordConfig {
@@ -152,10 +154,28 @@ pub struct PasswordConfig {
     pub argon2_iterations: u32,
     /// Lanes.
     pub argon2_parallelism: u32,
+    /// Fewest characters a new password may have.
+    pub min_length: usize,
 }
 
 impl Default for PasswordConfig {
     fn default() -> Self {
-        Self { argon2_memory_kib: 19_456, argon2_iterations: 2, argon2_parallelism: 1 }
+        Self { argon2_memory_kib: 19_456, argon2_iterations: 2, argon2_parallelism: 1, min_length: 8 }
     }
+}
+
+/// `[tokens]`: bearer token hygiene.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokensConfig {
+    /// Setting a user's password also revokes all that user's tokens (same transaction).
+    pub revoke_on_password_change: bool,
+    /// Expiry of a token created without `--expires`; `None` = never.
+    #[serde(deserialize_with = "de_opt_duration")]
+    pub default_expiry: Option<Duration>,
+}
+
+fn de_opt_duration<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s).map(Some).map_err(|_| serde::de::Error::custom(DURATION_EXPECTED))
 }

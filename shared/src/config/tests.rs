@@ -178,3 +178,25 @@ fn load_missing_file_names_it() {
     let e = Config::load(Path::new("/nonexistent/wicket.toml")).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(e.contains("/nonexistent/wicket.toml"), "{e}");
 }
+
+#[test]
+fn password_rules_and_token_hygiene_have_defaults_and_bounds() {
+    let d = Config::default();
+    assert_eq!((d.passwords.min_length, d.tokens.revoke_on_password_change, d.tokens.default_expiry), (8, false, None));
+    let cfg = Config::parse(
+        "[passwords]\nmin_length = 12\n[tokens]\nrevoke_on_password_change = true\ndefault_expiry = \"90d\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cfg.passwords.min_length, 12);
+    assert!(cfg.tokens.revoke_on_password_change);
+    assert_eq!(cfg.tokens.default_expiry, Some(Duration::from_secs(90 * 86_400)));
+    for (bad, expect) in [
+        ("[passwords]\nmin_length = 0\n", "passwords.min_length"),
+        ("[tokens]\ndefault_expiry = \"0s\"\n", "tokens.default_expiry"),
+        ("[tokens]\ndefault_expiry = \"soon\"\n", "default_expiry"),
+        ("[tokens]\nrevoke_on_password_changes = true\n", "revoke_on_password_changes"),
+    ] {
+        let e = Config::parse(bad).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains(expect), "{bad}: {e}");
+    }
+}

@@ -315,7 +315,7 @@ mod tests {
         let elsewhere = backend(&config(dir.path(), "wicket"));
         elsewhere
             .with_accounts(|a| {
-                a.add_user(&NewUser { name: "alice".into(), ..NewUser::default() }, Some(&"pw".into()), 1)
+                a.add_user(&NewUser { name: "alice".into(), ..NewUser::default() }, Some(&"pw-alice-1".into()), 1)
             })
             .unwrap_or_else(|e| panic!("{e}"));
         let here = backend(&config(dir.path(), "x"));
@@ -324,9 +324,9 @@ mod tests {
         assert_eq!(here.users_without_digest().ok(), Some(Some(1)));
         assert!(matches!(here.verify_password("alice", &"wrong".into()), BackendAnswer::Rejected(_)));
         assert_eq!(ha1(), None, "a failed login must not store anything");
-        assert!(matches!(here.verify_password("alice", &"pw".into()), BackendAnswer::Accepted(_)));
+        assert!(matches!(here.verify_password("alice", &"pw-alice-1".into()), BackendAnswer::Accepted(_)));
         assert_eq!(ha1().as_deref(), Some("alice"));
-        let expected = digest_ha1(DigestAlgorithm::Sha256, "alice", "x", &"pw".into());
+        let expected = digest_ha1(DigestAlgorithm::Sha256, "alice", "x", &"pw-alice-1".into());
         let stored = here.digest_ha1("alice", false, DigestAlgorithm::Sha256).ok().flatten().map(|(_, h)| h);
         assert_eq!(stored.map(|h| h.expose().to_vec()), Some(expected.into_bytes()));
         assert_eq!(here.users_without_digest().ok(), Some(Some(0)));

@@ -6,6 +6,7 @@
 mod legacy;
 pub mod limits;
 pub mod policy;
+pub mod strength;
 
 pub use limits::{MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_PARALLELISM};
 

@@ -1,5 +1,6 @@
 //! How passwords are turned into what the store keeps.
 
+use super::strength::PasswordRules;
 use super::{Hasher, digest_ha1, digest_userhash};
 use crate::config::{Config, DigestAlgorithm, Scheme};
 use crate::error::Result;
@@ -7,12 +8,16 @@ use crate::secret::Secret;
 use crate::store::{Ha1Entry, PasswordRecord};
 
 /// How passwords are turned into what the store keeps: the argon2id hash and, when Digest
-/// is offered, HA1 values for the realm and each configured algorithm.
+/// is offered, HA1 values for the realm and each configured algorithm. It also carries what
+/// [`crate::accounts::Accounts`] applies to a *new* password: the [`PasswordRules`] it must
+/// meet and whether setting it revokes the user's tokens (`[tokens] revoke_on_password_change`).
 #[derive(Debug)]
 pub struct PasswordPolicy {
     hasher: Hasher,
     realm: String,
     digest_algorithms: Vec<DigestAlgorithm>,
+    rules: PasswordRules,
+    revoke_tokens: bool,
 }
 
 impl PasswordPolicy {
@@ -20,7 +25,23 @@ impl PasswordPolicy {
     pub fn from_config(cfg: &Config) -> Result<Self> {
         let digest_algorithms =
             if cfg.http.schemes.contains(&Scheme::Digest) { cfg.http.digest_algorithms.clone() } else { Vec::new() };
-        Ok(Self { hasher: Hasher::new(&cfg.passwords)?, realm: cfg.server.realm.clone(), digest_algorithms })
+        Ok(Self {
+            hasher: Hasher::new(&cfg.passwords)?,
+            realm: cfg.server.realm.clone(),
+            digest_algorithms,
+            rules: PasswordRules::from_config(&cfg.passwords),
+            revoke_tokens: cfg.tokens.revoke_on_password_change,
+        })
+    }
+
+    /// The rules a new password must meet (`[passwords] min_length`, name, common list).
+    pub fn rules(&self) -> &PasswordRules {
+        &self.rules
+    }
+
+    /// Whether setting a password also revokes the user's tokens.
+    pub fn revokes_tokens(&self) -> bool {
+        self.revoke_tokens
     }
 
     /// The hasher.

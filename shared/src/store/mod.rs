@@ -45,7 +45,8 @@ pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOM
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use totp_record::TotpRecord;
 pub use types::{
-    AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, split_external,
+    AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, UserChanges,
+    split_external,
 };
 
 /// The embedded store under its old name, for code that opens a file by path.
@@ -92,6 +93,21 @@ pub trait UserStore: Send + std::fmt::Debug {
     fn set_state(&mut self, name: &str, state: AccountState, now: i64) -> Result<()>;
     /// Sets or clears the account's expiry.
     fn set_expiry(&mut self, name: &str, expires_at: Option<i64>, now: i64) -> Result<()>;
+    /// Applies `changes` to a user in one transaction and returns it as stored. A uid taken
+    /// by another user or a group, or a gid that is another user's uid, is refused
+    /// ([`Error::Invalid`](crate::Error::Invalid), naming the holder). Moves the generation
+    /// counter for any change (names and e-mail are in cached identities); a new uid or gid
+    /// also ends the user's sessions.
+    fn update_user(&mut self, name: &str, changes: &UserChanges, now: i64) -> Result<User>;
+    /// Renames a user, keeping its ids, memberships and tokens (they hang on the row id).
+    /// Refuses an existing `new` name; ends the user's sessions and drops its Digest values
+    /// (HA1 is bound to the name).
+    fn rename_user(&mut self, old: &str, new: &str, now: i64) -> Result<()>;
+    /// Like `set_password`, and revokes every unrevoked token of the user in the same
+    /// transaction; how many it revoked.
+    fn set_password_revoking_tokens(&mut self, name: &str, record: &PasswordRecord, now: i64) -> Result<u64>;
+    /// Revokes every unrevoked token of the user in one transaction; how many.
+    fn revoke_user_tokens(&mut self, name: &str, now: i64) -> Result<u64>;
     /// A user by name, with its groups.
     fn get_user(&self, name: &str) -> Result<Option<User>>;
     /// A user by uid, with its groups.

@@ -117,6 +117,33 @@ pub struct NewUser {
     pub expires_at: Option<i64>,
 }
 
+/// Changes to an existing user (`wicket user mod`); `None` leaves a field as it is.
+/// Validation is the caller's ([`crate::accounts::Accounts::update_user`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserChanges {
+    /// New uid (refused when another user or a group has it).
+    pub uid: Option<u32>,
+    /// New primary gid (refused when it is another user's uid, that is its private group).
+    pub gid: Option<u32>,
+    /// Full name; `Some(None)` clears it.
+    pub display_name: Option<Option<String>>,
+    /// E-mail; `Some(None)` clears it.
+    pub email: Option<Option<String>>,
+    /// Home directory (the directory itself is not moved).
+    pub home: Option<String>,
+    /// Login shell.
+    pub shell: Option<String>,
+    /// Expiry; `Some(None)` = never.
+    pub expires_at: Option<Option<i64>>,
+}
+
+impl UserChanges {
+    /// True when nothing would change.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// One Digest HA1 value.
 #[derive(Debug, Clone)]
 pub struct Ha1Entry {

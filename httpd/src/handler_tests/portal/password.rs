@@ -108,3 +108,17 @@ async fn a_change_without_the_csrf_token_is_refused() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(password_works(&fx, "pw-alice"));
 }
+
+/// Issue 13: the page shows which password rule failed, and nothing changes.
+#[tokio::test]
+async fn a_weak_new_password_is_refused_with_the_rule() {
+    let fx = portal();
+    let (pair, _, _) = sign_in(&fx, "").await;
+    let token = form_token(&fx, &pair).await;
+    let r = post(&fx, &pair, &change(&token, "pw-alice", "short", "short")).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = body_text(r).await;
+    assert!(page.contains("Password refused: shorter than 8 characters"), "{page}");
+    assert!(password_works(&fx, "pw-alice") && !password_works(&fx, "short"));
+    assert_eq!(auth_with_cookie(&fx, "/auth", &pair).await.status(), StatusCode::OK, "still signed in");
+}

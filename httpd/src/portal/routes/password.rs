@@ -80,6 +80,11 @@ pub(super) async fn change_password(
     let session = match done {
         Ok(Ok(s)) => s,
         Ok(Err(wicket_core::Error::EmptyPassword)) => return refuse(StatusCode::BAD_REQUEST, "Enter a new password."),
+        Ok(Err(e @ wicket_core::Error::WeakPassword(_))) => {
+            // Names the rule, never the password; Accounts made no change.
+            let msg = format!("{}.", capitalise(&e.to_string()));
+            return refuse(StatusCode::BAD_REQUEST, &msg);
+        }
         Ok(Err(e)) => {
             tracing::warn!("portal: password change failed: {e}");
             return refuse(
@@ -108,4 +113,10 @@ pub(super) async fn change_password(
         }
     }
     r
+}
+
+/// `password refused: …` → `Password refused: …`, for the page.
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

@@ -70,6 +70,12 @@ fn tokens_of_external_users_are_found_listed_and_revoked() {
     assert!(s.find_token("h1").ok().flatten().is_some_and(|(t, _)| !t.is_usable(6)));
     assert!(s.find_token("h3").ok().flatten().is_some_and(|(t, _)| t.is_usable(6)), "pam:carol's stays");
     assert!(matches!(s.revoke_token("ldap:nobody", "ci", 5), Err(Error::NoSuchToken { .. })));
+    // All of one external user's tokens at once (`token revoke --user pam:carol`).
+    s.add_token("pam:carol", "deploy", "h5", &[], None, 1).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.revoke_user_tokens("pam:carol", 7).ok(), Some(2));
+    assert!(s.find_token("h5").ok().flatten().is_some_and(|(t, _)| !t.is_usable(8)));
+    assert!(s.find_token("h4").ok().flatten().is_some_and(|(t, _)| t.is_usable(8)), "alice's stays");
+    assert_eq!(s.revoke_user_tokens("pam:carol", 9).ok(), Some(0), "nothing left to revoke");
 }
 
 #[test]

@@ -5,7 +5,8 @@ use super::SqliteStore;
 use crate::config::{DigestAlgorithm, UsersConfig};
 use crate::error::Result;
 use crate::store::{
-    AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, UserStore,
+    AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, UserChanges,
+    UserStore,
 };
 use crate::store::{EventQuery, EventRecord, TotpRecord};
 
@@ -50,6 +51,18 @@ impl UserStore for SqliteStore {
     }
     fn set_expiry(&mut self, name: &str, expires_at: Option<i64>, now: i64) -> Result<()> {
         SqliteStore::set_expiry(self, name, expires_at, now)
+    }
+    fn update_user(&mut self, name: &str, changes: &UserChanges, now: i64) -> Result<User> {
+        SqliteStore::update_user(self, name, changes, now)
+    }
+    fn rename_user(&mut self, old: &str, new: &str, now: i64) -> Result<()> {
+        SqliteStore::rename_user(self, old, new, now)
+    }
+    fn set_password_revoking_tokens(&mut self, name: &str, record: &PasswordRecord, now: i64) -> Result<u64> {
+        SqliteStore::set_password_revoking_tokens(self, name, record, now)
+    }
+    fn revoke_user_tokens(&mut self, name: &str, now: i64) -> Result<u64> {
+        SqliteStore::revoke_user_tokens(self, name, now)
     }
     fn get_user(&self, name: &str) -> Result<Option<User>> {
         SqliteStore::get_user(self, name)

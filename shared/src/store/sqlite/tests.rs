@@ -211,3 +211,119 @@ fn digest_values_are_refreshed_only_for_the_current_hash_and_counted_per_realm()
     assert_eq!(s.users_without_ha1("x", &[sha]).ok(), Some(0));
     assert_eq!(s.generation().unwrap_or(-1), g, "adding Digest values refuses nobody");
 }
+
+fn add_raw_session(s: &Store, id_hash: &str, user: &str) {
+    s.conn
+        .execute(
+            "INSERT INTO sessions (id_hash, user_name, backend, created_at, last_seen, expires_at) \
+             VALUES (?1, ?2, 'local', 1, 1, 999)",
+            [id_hash, user],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn user_changes_apply_together_and_move_the_generation() {
+    use crate::store::UserChanges;
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, Some(&rec("h")), 1).unwrap_or_else(|e| panic!("{e}"));
+    add_raw_session(&s, "s1", "alice");
+    let g0 = s.generation().unwrap_or(-1);
+    let changes = UserChanges {
+        display_name: Some(Some("Alice L".into())),
+        email: Some(Some("a@example.org".into())),
+        home: Some("/srv/alice".into()),
+        shell: Some("/bin/zsh".into()),
+        expires_at: Some(Some(500)),
+        ..UserChanges::default()
+    };
+    let u = s.update_user("alice", &changes, 5).unwrap_or_else(|e| panic!("{e}"));
+    let got = (u.display_name.as_deref(), u.email.as_deref(), u.home.as_str(), u.shell.as_str(), u.expires_at);
+    assert_eq!(got, (Some("Alice L"), Some("a@example.org"), "/srv/alice", "/bin/zsh", Some(500)));
+    assert_eq!(u.updated_at, 5);
+    let g1 = s.generation().unwrap_or(-1);
+    assert!(g1 > g0, "a new e-mail must reach cached identities");
+    assert_eq!(s.list_sessions(Some("alice")).map(|v| v.len()).ok(), Some(1), "names alone keep sessions");
+    // Clearing and "never".
+    let clear = UserChanges { email: Some(None), expires_at: Some(None), ..UserChanges::default() };
+    let u = s.update_user("alice", &clear, 6).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((u.email, u.expires_at, u.display_name.as_deref()), (None, None, Some("Alice L")));
+    // A new uid ends the sessions and moves the counter.
+    let g2 = s.generation().unwrap_or(-1);
+    let u = s.update_user("alice", &UserChanges { uid: Some(3000), ..UserChanges::default() }, 7);
+    assert_eq!(u.map(|u| (u.uid, u.gid)).ok(), Some((3000, 200_000)), "the gid stays unless given");
+    assert!(s.generation().unwrap_or(-1) > g2);
+    assert_eq!(s.list_sessions(Some("alice")).map(|v| v.len()).ok(), Some(0));
+    assert!(matches!(s.update_user("nobody", &clear, 7), Err(Error::NoSuchUser(_))));
+}
+
+#[test]
+fn taken_ids_are_refused_by_name_and_change_nothing() {
+    use crate::store::UserChanges;
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, None, 1).unwrap_or_else(|e| panic!("{e}"));
+    s.add_user(&new_user("bob"), &cfg, None, 1).unwrap_or_else(|e| panic!("{e}"));
+    s.add_group("staff", Some(5000), &cfg, 1).unwrap_or_else(|e| panic!("{e}"));
+    let uid = |n| UserChanges { uid: Some(n), shell: Some("/bin/zsh".into()), ..UserChanges::default() };
+    let gid = |n| UserChanges { gid: Some(n), ..UserChanges::default() };
+    let msg = |r: Result<crate::store::User>| r.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(msg(s.update_user("alice", &uid(200_001), 2)).contains("user `bob`"));
+    assert!(msg(s.update_user("alice", &uid(5000), 2)).contains("group `staff`"));
+    assert!(msg(s.update_user("alice", &gid(200_001), 2)).contains("private group of user `bob`"));
+    let alice = s.get_user("alice").ok().flatten().map(|u| (u.uid, u.gid, u.shell, u.updated_at));
+    assert_eq!(alice, Some((200_000, 200_000, "/bin/bash".to_string(), 1)), "nothing changed");
+    // A group's gid is a fine primary group, and the user's own ids are not "taken".
+    assert_eq!(s.update_user("alice", &gid(5000), 3).map(|u| u.gid).ok(), Some(5000));
+    assert_eq!(s.update_user("alice", &uid(200_000), 3).map(|u| u.uid).ok(), Some(200_000));
+}
+
+#[test]
+fn a_rename_keeps_ids_memberships_and_tokens_and_ends_sessions() {
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, Some(&rec("h")), 1).unwrap_or_else(|e| panic!("{e}"));
+    s.add_user(&new_user("bob"), &cfg, None, 1).unwrap_or_else(|e| panic!("{e}"));
+    s.add_group("staff", None, &cfg, 1).unwrap_or_else(|e| panic!("{e}"));
+    s.add_member("alice", "staff").unwrap_or_else(|e| panic!("{e}"));
+    s.add_token("alice", "ci", "tokhash", &[], None, 1).unwrap_or_else(|e| panic!("{e}"));
+    add_raw_session(&s, "s1", "alice");
+    assert!(matches!(s.rename_user("alice", "bob", 2), Err(Error::UserExists(_))));
+    assert!(matches!(s.rename_user("nobody", "carol", 2), Err(Error::NoSuchUser(_))));
+    let g = s.generation().unwrap_or(-1);
+    s.rename_user("alice", "carol", 3).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.generation().unwrap_or(-1) > g);
+    assert!(s.get_user("alice").ok().flatten().is_none());
+    let c = s.get_user("carol").ok().flatten().unwrap_or_else(|| panic!("carol"));
+    assert_eq!((c.uid, c.gid, c.groups.clone()), (200_000, 200_000, vec!["staff".to_string()]));
+    assert_eq!(c.password_hash.as_deref(), Some("h"));
+    assert_eq!(
+        s.find_token("tokhash").ok().flatten().map(|(t, u)| match u {
+            crate::store::TokenOwner::Local(u) => (t.owner, u.name),
+            crate::store::TokenOwner::External { name, .. } => (t.owner, format!("external {name}")),
+        }),
+        Some(("carol".into(), "carol".into()))
+    );
+    assert_eq!(s.list_sessions(None).map(|v| v.len()).ok(), Some(0));
+    assert_eq!(s.get_ha1("carol", "r", DigestAlgorithm::Sha256).ok().flatten(), None, "HA1 is bound to the name");
+}
+
+#[test]
+fn revoking_a_users_tokens_counts_the_live_ones_and_can_ride_on_a_password_change() {
+    let (_d, mut s) = open_temp();
+    let cfg = UsersConfig::default();
+    s.add_user(&new_user("alice"), &cfg, None, 1).unwrap_or_else(|e| panic!("{e}"));
+    s.add_user(&new_user("bob"), &cfg, None, 1).unwrap_or_else(|e| panic!("{e}"));
+    for (owner, name, hash) in [("alice", "a", "h1"), ("alice", "b", "h2"), ("alice", "c", "h3"), ("bob", "a", "h4")] {
+        s.add_token(owner, name, hash, &[], None, 1).unwrap_or_else(|e| panic!("{e}"));
+    }
+    s.revoke_token("alice", "c", 2).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.revoke_user_tokens("alice", 5).ok(), Some(2));
+    assert_eq!(s.revoke_user_tokens("alice", 6).ok(), Some(0));
+    let revoked: Vec<_> = s.list_tokens(Some("alice")).unwrap_or_default().into_iter().map(|t| t.revoked_at).collect();
+    assert_eq!(revoked, vec![Some(5), Some(5), Some(2)], "an earlier revocation keeps its time");
+    assert!(matches!(s.revoke_user_tokens("nobody", 5), Err(Error::NoSuchUser(_))));
+    assert_eq!(s.set_password_revoking_tokens("bob", &rec("h"), 7).ok(), Some(1));
+    assert!(s.list_tokens(Some("bob")).unwrap_or_default().iter().all(|t| t.revoked_at == Some(7)));
+}

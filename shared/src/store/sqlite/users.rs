@@ -70,6 +70,16 @@ impl SqliteStore {
 
     /// Replaces a user's password and Digest values.
     pub fn set_password(&mut self, name: &str, record: &PasswordRecord, now: i64) -> Result<()> {
+        self.write_password(name, record, now, false).map(|_| ())
+    }
+
+    /// Replaces a user's password and Digest values and revokes its tokens, in one
+    /// transaction; how many tokens it revoked.
+    pub fn set_password_revoking_tokens(&mut self, name: &str, record: &PasswordRecord, now: i64) -> Result<u64> {
+        self.write_password(name, record, now, true)
+    }
+
+    fn write_password(&mut self, name: &str, record: &PasswordRecord, now: i64, revoke_tokens: bool) -> Result<u64> {
         let (tx, path) = self.write_tx()?;
         let e = |err| map_err(&path, err);
         let id: Option<i64> =
@@ -82,7 +92,9 @@ impl SqliteStore {
         .map_err(e)?;
         tx.execute("DELETE FROM digest_ha1 WHERE user_id = ?1", [id]).map_err(e)?;
         insert_ha1(&tx, id, &record.ha1).map_err(e)?;
-        tx.commit().map_err(e)
+        let revoked = if revoke_tokens { super::edit::revoke_tokens_of(&tx, id, now).map_err(e)? } else { 0 };
+        tx.commit().map_err(e)?;
+        Ok(revoked)
     }
 
     /// Replaces the hash only if it is still `old_hash` (an upgrade after login must not undo
