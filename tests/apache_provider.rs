@@ -15,7 +15,7 @@ fn apache_basic_provider_checks_passwords_and_apache_decides() {
     }
     let env = Env::new();
     env.add_user("alice", "pw-alice");
-    env.add_user("bob", "pw-bob");
+    env.add_user("bob", "pw-bob-1");
     env.add_user("carol", "pw-carol");
     env.ok(&["group", "add", "admins"], "");
     env.ok(&["group", "add-member", "admins", "alice"], "");
@@ -46,12 +46,12 @@ fn apache_basic_provider_checks_passwords_and_apache_decides() {
 
     // Apache's own authorization on the name wicketd accepted: Require user alice.
     assert_eq!(curl(&["-u", "alice:pw-alice", &a.url("/alice/")]).status, 200, "{}", logs());
-    assert_eq!(curl(&["-u", "bob:pw-bob", &a.url("/alice/")]).status, 401);
+    assert_eq!(curl(&["-u", "bob:pw-bob-1", &a.url("/alice/")]).status, 401);
     // A group from wicketd's REMOTE_GROUPS; a client header of that name changes nothing.
     let r = curl(&["-u", "alice:pw-alice", &a.url("/admin/")]);
     assert_eq!(r.status, 200, "{}", logs());
     assert!(r.body.contains("remote-groups: admins\n"), "{}", r.body);
-    assert_eq!(curl(&["-u", "bob:pw-bob", "-H", "Remote-Groups: admins", &a.url("/admin/")]).status, 403);
+    assert_eq!(curl(&["-u", "bob:pw-bob-1", "-H", "Remote-Groups: admins", &a.url("/admin/")]).status, 403);
     assert_eq!(curl(&[&a.url("/admin/")]).status, 401);
 
     let log = w.log();

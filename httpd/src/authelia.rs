@@ -103,7 +103,9 @@ fn translate<B>(req: &Request<B>, trusted: bool) -> Request<()> {
                 copy(src, &mut h, from, to);
             }
             copy_all(src, &mut h, "x-forwarded-for");
-            format!("/auth/forward{query}")
+            // Caddy's `forward_auth` with a bare `uri` (as Authelia's examples have it) passes
+            // the client's own query along: like Authelia, take only its own keys from it.
+            format!("/auth/forward{}", own_keys(req.uri().query()))
         }
         Family::AuthRequest => {
             strip(&mut h);
@@ -199,6 +201,16 @@ fn set_url(h: &mut HeaderMap, url: &str) {
     put(h, "x-forwarded-proto", &scheme.to_ascii_lowercase());
     put(h, "x-forwarded-host", host);
     put(h, "x-original-uri", &uri);
+}
+
+/// Of a forward-auth query, only Authelia's own keys (`rd`, `authelia_url`), as `?…` or empty.
+fn own_keys(query: Option<&str>) -> String {
+    let kept: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| matches!(p.split_once('=').map_or(*p, |(k, _)| k), "rd" | "authelia_url"))
+        .collect();
+    if kept.is_empty() { String::new() } else { format!("?{}", kept.join("&")) }
 }
 
 #[cfg(test)]

@@ -7,12 +7,15 @@
 //! Believed only from a trusted proxy: anyone else's request is its own target. Groups come
 //! from `[[rule]]`s (the query belongs to the application). The answer is the proxy
 //! front's: Envoy hands a 200's `Remote-*` to the application and any other answer,
-//! challenges included, to the client.
+//! challenges included, to the client. With `[session]` (and `cookie`, `accept` and
+//! `x-forwarded-proto` among the example's `allowed_headers`), the session cookie counts and
+//! a browser without one is redirected to the portal (302), a script gets the 401 with a
+//! `Location` naming it.
 
 use crate::app::App;
 use crate::body::Body;
 use crate::credentials;
-use crate::handler::{check, proxy_answer};
+use crate::handler::{check_browser, portal_answer, proxy_answer, wants_html};
 use crate::rules::decide;
 use crate::target::{Target, original};
 use hyper::header::HOST;
@@ -38,8 +41,28 @@ pub async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Request<B>)
     let required = Requirements { rule: decide(&rt.rules, &target), ..Requirements::identity() };
     let presented = credentials::from_headers(req.headers());
     let tried = presented.scheme();
-    let access = check(app, &rt, &target, presented, &required).await;
-    proxy_answer(&rt, tried, access)
+    let from_proxy = any_contains(&rt.trusted, &peer.ip());
+    let original = || if from_proxy { original_url(req, &target) } else { String::new() };
+    match check_browser(app, &rt, &target, presented, &required, req.headers(), original).await {
+        (access, Some(login)) => portal_answer(&rt, tried, access, &login, wants_html(req.headers())),
+        (access, None) => proxy_answer(&rt, tried, access),
+    }
+}
+
+/// The URL the browser asked for: `x-forwarded-proto` (Envoy's, `https` unless it says
+/// `http`), the original `Host` and path. Empty without a host.
+fn original_url<B>(req: &Request<B>, target: &Target) -> String {
+    let proto = match req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(str::trim) {
+        Some(p) if p.eq_ignore_ascii_case("http") => "http",
+        _ => "https",
+    };
+    let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| !h.is_empty());
+    match host {
+        Some(host) if target.uri.starts_with('/') && !host.contains(['/', '?', '#', '@']) => {
+            format!("{proto}://{host}{}", target.uri)
+        }
+        _ => String::new(),
+    }
 }
 
 /// The original request: method, the path and query after [`PREFIX`], `Host`, and the

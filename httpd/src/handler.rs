@@ -56,33 +56,64 @@ pub(crate) async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Requ
     let asked = match access::query::parse(req.uri().query()) {
         Ok(asked) => asked,
         Err(e) => {
-            tracing::error!("refused an access check: {e}; fix the URL the proxy calls");
+            tracing::error!(
+                "refused an access check: {e}; fix the URL the proxy calls (Caddy: end forward_auth's uri with '?', or it passes the visitor's query along)"
+            );
             return text(StatusCode::INTERNAL_SERVER_ERROR, "misconfigured access check\n");
         }
     };
     let required = Requirements::asked(decide(&rt.rules, &target), asked);
     let presented = credentials::from_headers(req.headers());
     let tried = presented.scheme();
+    let from_proxy = any_contains(&rt.trusted, &peer.ip());
+    let original = || if from_proxy { original_url(req.headers()) } else { String::new() };
+    match check_browser(app, &rt, &target, presented, &required, req.headers(), original).await {
+        (access, Some(login)) => to_portal(&rt, req, tried, access, &login),
+        (access, None) => proxy_answer(&rt, tried, access),
+    }
+}
+
+/// The check of a proxy front that sees the browser's cookies (nginx `/auth`, forward auth,
+/// Envoy over HTTP and gRPC). With `[session]` and no `Authorization`, the session cookie is
+/// the credential; a browser without a live session (or with one older than the rule's
+/// `max_age`) is to be sent to the portal: the second value is then the portal's sign-in URL,
+/// with `rd` = `original()` (the URL asked for, or empty when unknown) and, for a session
+/// too old, `prompt=login`.
+pub(crate) async fn check_browser(
+    app: &App,
+    rt: &Runtime,
+    target: &Target,
+    presented: Presented,
+    required: &Requirements,
+    headers: &HeaderMap,
+    original: impl FnOnce() -> String,
+) -> (Access, Option<String>) {
     let browser = match (&presented, rt.cfg.session.as_ref()) {
-        (Presented::None, Some(session)) => Some((session, session_cookie(req.headers(), session))),
+        (Presented::None, Some(session)) => Some((session, session_cookie(headers, session))),
         _ => None,
     };
     let Some((session, cookie)) = browser else {
-        let access = check(app, &rt, &target, presented, &required).await;
-        return proxy_answer(&rt, tried, access);
+        return (check(app, rt, target, presented, required).await, None);
     };
     let offered = match cookie {
         Some(c) => Offered::Credential(Credential::Session(c)),
         None => Offered::Nothing,
     };
-    let access = decide_and_log(app, &rt, &target, offered, &required).await;
-    match access {
-        Access::Challenge { .. } => {
-            let from_proxy = any_contains(&rt.trusted, &peer.ip());
-            to_portal(&rt, session, req, from_proxy, tried, access)
-        }
-        other => proxy_answer(&rt, tried, other),
+    let access = decide_and_log(app, rt, target, offered, required).await;
+    let Access::Challenge { fresh_login, .. } = access else { return (access, None) };
+    let original = original();
+    let mut login = portal_login_url(session, &original);
+    if fresh_login {
+        // Signed in, but too long ago for this rule: the portal asks again instead of
+        // sending the browser straight back.
+        login.push_str(if original.is_empty() { "?prompt=login" } else { "&prompt=login" });
     }
+    (access, Some(login))
+}
+
+/// True when the request's `Accept` names HTML: a browser's navigation.
+pub(crate) fn wants_html(headers: &HeaderMap) -> bool {
+    headers.get_all(ACCEPT).iter().any(|v| v.as_bytes().windows(9).any(|w| w == b"text/html"))
 }
 
 /// The session cookie's value when the browser sent exactly one (two of one name — an old
@@ -95,34 +126,20 @@ fn session_cookie(headers: &HeaderMap, session: &SessionConfig) -> Option<Secret
     }
 }
 
-/// A browser without a (live) session, or with one older than the rule's `max_age`:
-/// `/auth/forward` redirects one that asks for HTML; otherwise 401 with challenges and a
-/// `Location` naming the portal, which nginx turns into a redirect with `auth_request_set`
-/// and `error_page 401 =302`. A session too old adds `prompt=login`.
-fn to_portal<B>(
-    rt: &Runtime,
-    session: &SessionConfig,
-    req: &Request<B>,
-    from_proxy: bool,
-    tried: Tried,
-    access: Access,
-) -> Response<Body> {
-    let original = if from_proxy { original_url(req.headers()) } else { String::new() };
-    let mut login = portal_login_url(session, &original);
-    if matches!(access, Access::Challenge { fresh_login: true, .. }) {
-        // Signed in, but too long ago for this rule: the portal asks again instead of
-        // sending the browser straight back.
-        login.push_str(if original.is_empty() { "?prompt=login" } else { "&prompt=login" });
-    }
-    let wants_html = req.headers().get_all(ACCEPT).iter().any(|v| v.as_bytes().windows(9).any(|w| w == b"text/html"));
-    let mut r = if req.uri().path() == "/auth/forward" && wants_html {
-        let mut r = text(StatusCode::FOUND, "");
-        *r.body_mut() = Full::new(Bytes::new());
-        r
-    } else {
-        proxy_answer(rt, tried, access)
-    };
-    if let Ok(v) = HeaderValue::from_str(&login) {
+/// A browser to be sent to the portal at `login`: `/auth/forward` redirects one that asks
+/// for HTML; otherwise 401 with challenges and a `Location` naming the portal, which nginx
+/// turns into a redirect with `auth_request_set` and `error_page 401 =302`.
+fn to_portal<B>(rt: &Runtime, req: &Request<B>, tried: Tried, access: Access, login: &str) -> Response<Body> {
+    let redirect = req.uri().path() == "/auth/forward" && wants_html(req.headers());
+    portal_answer(rt, tried, access, login, redirect)
+}
+
+/// The portal's answer for a proxy: a 302 to `login` when `redirect`, else the proxy answer
+/// (401 with challenges) with `Location: login`.
+pub(crate) fn portal_answer(rt: &Runtime, tried: Tried, access: Access, login: &str, redirect: bool) -> Response<Body> {
+    let mut r = if redirect { text(StatusCode::FOUND, "") } else { proxy_answer(rt, tried, access) };
+    *r.body_mut() = Full::new(Bytes::new());
+    if let Ok(v) = HeaderValue::from_str(login) {
         r.headers_mut().insert(LOCATION, v);
     }
     r

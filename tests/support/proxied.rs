@@ -169,3 +169,59 @@ pub fn assert_guarded(b: &Backends, p: &Proxy) {
         assert!(r.headers.contains("retry-after: 5"), "{}", r.headers);
     }
 }
+
+/// wicketd's `[session]` for [`assert_portal`]: the portal at `http://auth.example.org`,
+/// cookies for every site under example.org, plain HTTP.
+pub const PORTAL: &str =
+    "[session]\nsecure = false\ndomain = \"example.org\"\nportal_url = \"http://auth.example.org\"\n";
+
+/// Signs `user` in at wicketd's portal (straight, not through the proxy) with curl and
+/// returns the session cookie as `name=value`.
+pub fn portal_sign_in(b: &Backends, user: &str, password: &str) -> String {
+    let jar = b.env.dir.path().join(format!("jar-{user}"));
+    let jar = jar.to_str().unwrap_or_else(|| panic!("temp path"));
+    let resolve = format!("auth.example.org:{}:127.0.0.1", b.wicketd.port);
+    let login = format!("http://auth.example.org:{}/login", b.wicketd.port);
+    let r = curl(&["--resolve", &resolve, "-c", jar, &login]);
+    assert_eq!(r.status, 200, "{r:?}\n{}", b.wicketd.log());
+    let marker = "name=\"csrf\" value=\"";
+    let csrf = r.body.split(marker).nth(1).and_then(|s| s.split('"').next()).unwrap_or_else(|| panic!("{}", r.body));
+    let (u, p, c) = (format!("username={user}"), format!("password={password}"), format!("csrf={csrf}"));
+    let args = ["--resolve", &resolve, "-b", jar, "-c", jar, "--data-urlencode", &u, "--data-urlencode", &p];
+    let r = curl(&[&args[..], &["--data-urlencode", &c, &login]].concat());
+    assert_eq!(r.status, 303, "{r:?}\n{}", b.wicketd.log());
+    // Netscape cookie file: domain, subdomains, path, secure, expiry, name, value.
+    let text = std::fs::read_to_string(jar).unwrap_or_default();
+    let value = text
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|f| f.len() == 7 && f[5] == "wicket_session")
+        .map(|f| f[6].to_string())
+        .unwrap_or_else(|| panic!("no session cookie in {text}"));
+    format!("wicket_session={value}")
+}
+
+/// With [`PORTAL`]: a browser without a session is redirected to the portal with `rd` = the
+/// URL it asked for, a script gets 401 with its challenges, and the session cookie opens
+/// the site with the identity at the application.
+pub fn assert_portal(b: &Backends, p: &Proxy) {
+    let logs = || format!("{}\nwicketd:\n{}", (p.logs)(), b.wicketd.log());
+    let html = "Accept: text/html,application/xhtml+xml";
+    let r = p.curl("app", "/docs/page?x=1", &["-H", html]);
+    assert_eq!(r.status, 302, "{r:?}\n{}", logs());
+    let rd = format!("http%3a%2f%2fapp.example.org%3a{}%2fdocs%2fpage%3fx%3d1", p.port);
+    assert!(r.headers.contains(&format!("location: http://auth.example.org/login?rd={rd}\r\n")), "{}", r.headers);
+    let r = p.curl("app", "/docs/page", &[]);
+    assert_eq!(r.status, 401, "a script is not redirected: {r:?}\n{}", logs());
+    assert!(r.headers.contains("www-authenticate: basic"), "{}", r.headers);
+
+    let cookie = portal_sign_in(b, "alice", "pw-alice");
+    let r = p.curl("app", "/docs/page", &["-H", html, "-b", &cookie, "-H", "Remote-User: mallory"]);
+    assert_eq!(r.status, 200, "{r:?}\n{}", logs());
+    assert!(r.body.contains("remote-user: alice\n") && r.body.contains("remote-groups: admins\n"), "{}", r.body);
+    assert!(!r.body.contains("mallory"), "{}", r.body);
+    // A made-up session is no session.
+    let r =
+        p.curl("app", "/docs/page", &["-H", html, "-b", "wicket_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]);
+    assert_eq!(r.status, 302, "{r:?}\n{}", logs());
+}

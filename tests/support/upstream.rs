@@ -50,13 +50,19 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
     (p, port)
 }
 
-/// Makes the store unreadable: garbage over the database file, its WAL and shared memory gone.
+/// Makes the store unreadable: garbage over the database file, its WAL and its shared
+/// memory, each overwritten in place. Deleting the WAL and shared memory instead is not
+/// enough: wicketd's open connections keep the deleted files and go on reading (and writing:
+/// the event trail's batches) through them, and a checkpoint copies good pages back over
+/// the garbage.
 pub fn corrupt_store(db: &std::path::Path) {
     let garbage: Vec<u8> = (0..16 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    std::fs::write(db, garbage).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(db, &garbage).unwrap_or_else(|e| panic!("{e}"));
     for ext in ["-wal", "-shm"] {
         let mut p = db.to_path_buf().into_os_string();
         p.push(ext);
-        let _ = std::fs::remove_file(p);
+        if std::path::Path::new(&p).exists() {
+            std::fs::write(&p, &garbage).unwrap_or_else(|e| panic!("{e}"));
+        }
     }
 }

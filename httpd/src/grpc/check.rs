@@ -22,7 +22,7 @@
 use super::message::{ADD, CheckRequest, CheckResponse, Header, OVERWRITE, code};
 use crate::app::App;
 use crate::credentials;
-use crate::handler::{check, proxy_answer};
+use crate::handler::{check_browser, portal_answer, proxy_answer, wants_html};
 use crate::rules::decide;
 use hyper::Response;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -106,12 +106,28 @@ pub async fn check_request(app: &Arc<App>, req: &CheckRequest, peer: Peer) -> Ch
         };
     };
     let required = Requirements { rule: decide(&rt.rules, &target), ..Requirements::identity() };
-    let presented = credentials::from_headers(&headers(req));
+    let hdrs = headers(req);
+    let presented = credentials::from_headers(&hdrs);
     let tried = presented.scheme();
-    let access = check(app, &rt, &target, presented, &required).await;
-    let resp = proxy_answer(&rt, tried, access);
+    // With `[session]`: the session cookie counts, and a browser without one is sent to the
+    // portal (302 for a navigation, else 401 with `Location`), as on the HTTP fronts.
+    let resp = match check_browser(app, &rt, &target, presented, &required, &hdrs, || original_url(req)).await {
+        (access, Some(login)) => portal_answer(&rt, tried, access, &login, wants_html(&hdrs)),
+        (access, None) => proxy_answer(&rt, tried, access),
+    };
     app.metrics.response("grpc", resp.status().as_u16());
     render(&resp)
+}
+
+/// The URL the browser asked for (`scheme://host/path`), empty when Envoy named no usable
+/// host; the portal checks it against its allow-list again before following it.
+fn original_url(req: &CheckRequest) -> String {
+    let scheme = if req.scheme.eq_ignore_ascii_case("http") { "http" } else { "https" };
+    let host = req.host.trim();
+    if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) || !req.path.starts_with('/') {
+        return String::new();
+    }
+    format!("{scheme}://{host}{}", req.path)
 }
 
 /// The identity headers of a grant.

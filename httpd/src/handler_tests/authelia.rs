@@ -143,3 +143,23 @@ async fn verify_accepts_either_family() {
     assert_eq!(get(&fx, p, &[site, ("authorization", &bob)]).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(get(&fx, "/api/verify?group=admins", &[("authorization", &bob)]).await.status(), StatusCode::FORBIDDEN);
 }
+
+/// Caddy's `forward_auth` with a bare `uri`, as Authelia's examples write it, passes the
+/// client's query along: the alias ignores what is not Authelia's (it answered 500 for any
+/// page with a query string), and a client's query can add no requirement.
+#[tokio::test]
+async fn forward_auth_ignores_the_clients_query() {
+    let fx = fixture_with(RULES);
+    let alice = basic("alice", "pw-alice");
+    let bob = basic("bob", "pw-bob");
+    let app: (&str, &[u8]) = ("x-forwarded-uri", b"/docs/?q=1&group=nobody");
+    for path in ["/api/authz/forward-auth?q=1", "/api/authz/forward-auth?q=1&group=nobody&rd=https%3A%2F%2Fx"] {
+        let r = at(&fx, peer(), path, APP_FWD, &[app, ("authorization", &alice)]).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(header(&r, "remote-user"), "alice", "{path}");
+    }
+    // The rules still decide: bob is no admin.
+    let admin: (&str, &[u8]) = ("x-forwarded-uri", b"/admin/?group=users");
+    let r = at(&fx, peer(), "/api/authz/forward-auth?group=users", APP_FWD, &[admin, ("authorization", &bob)]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
