@@ -1,6 +1,8 @@
 //! pam_wicket.so, as libpam loads it: `pamtester` under `pam_wrapper` against a real wicketd.
 
-use crate::support::pam::{PAM_PERMIT, PamRun, Services, module, pamtester, wrapper_env};
+use crate::support::pam::{
+    PAM_PERMIT, PamRun, Services, enroll, module, next_code, pamtester, wrapper_env, wrong_code,
+};
 use crate::support::servers::{Wicketd, curl};
 use crate::support::{Env, feed, is_root, require, run};
 use std::os::unix::fs::PermissionsExt;
@@ -108,6 +110,7 @@ fn chauthtok_as_root_then_basic_and_digest_take_the_new_password() {
     // Issue 13: a password the rules refuse is PAM_AUTHTOK_ERR, and nothing changes.
     let r = pamtester(&services, SERVICE, "alice", &["chauthtok"], "Password1\nPassword1\n", None);
     expect(&r, AUTHTOK_ERR);
+    assert!(r.says("one of the most common passwords"), "the user is told which rule: {r:?}");
     assert!(w.log().contains("weak_password"), "{}", w.log());
     expect(&auth(&services, "alice", "pw-New-2"), AUTHENTICATED);
     // A user Wicket does not know is refused before any prompt.
@@ -342,4 +345,49 @@ fn the_man_page_stack_with_pam_unix() {
     let r = pamtester(&services, "common", "alice", &["chauthtok"], "pw-New-2\npw-New-2\n", None);
     expect(&r, CHANGED);
     expect(&pamtester(&services, "common", "alice", &["authenticate"], "pw-New-2\n", None), AUTHENTICATED);
+}
+
+/// A wicketd whose store keeps TOTP secrets sealed with a key file in the env.
+fn setup_totp(env: &Env, args: &str) -> (Wicketd, Services) {
+    let key = env.dir.path().join("totp.key");
+    setup(env, &format!("[totp]\nkey_file = \"{}\"\n", key.display()), args)
+}
+
+#[test]
+fn password_and_code_for_enrolled_users() {
+    let env = Env::new();
+    env.add_user("alice", "pw-Alice-1");
+    env.add_user("bob", "pw-Bob-1");
+    let (w, services) = setup_totp(&env, "debug");
+    let secret = enroll(&w.config, "alice");
+    let login =
+        |code: &str| pamtester(&services, SERVICE, "alice", &["authenticate"], &format!("pw-Alice-1\n{code}\n"), None);
+    let ok = login(&next_code(&secret));
+    expect(&ok, AUTHENTICATED);
+    assert!(ok.says("Verification code: "), "{ok:?}");
+    expect(&login(&wrong_code(&secret)), AUTH_ERR);
+    // A wrong password is refused before any code is asked for.
+    let bad = auth(&services, "alice", "pw-Wrong-1");
+    expect(&bad, AUTH_ERR);
+    assert!(!bad.says("Verification code"), "{bad:?}");
+    // totp=enrolled (the default): bob has no second factor and logs in with his password.
+    let bob = auth(&services, "bob", "pw-Bob-1");
+    expect(&bob, AUTHENTICATED);
+    assert!(!bob.says("Verification code"), "{bob:?}");
+    let log = w.log();
+    assert!(log.contains("wrong_code") && log.contains("totp"), "{log}");
+}
+
+#[test]
+fn totp_required_refuses_users_without_a_second_factor() {
+    let env = Env::new();
+    env.add_user("alice", "pw-Alice-1");
+    env.add_user("bob", "pw-Bob-1");
+    let (w, services) = setup_totp(&env, "totp=required");
+    let secret = enroll(&w.config, "alice");
+    let input = format!("pw-Alice-1\n{}\n", next_code(&secret));
+    expect(&pamtester(&services, SERVICE, "alice", &["authenticate"], &input, None), AUTHENTICATED);
+    let bob = auth(&services, "bob", "pw-Bob-1");
+    expect(&bob, PERM_DENIED);
+    assert!(bob.says("no authenticator enrolled"), "a clear message: {bob:?}");
 }

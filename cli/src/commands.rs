@@ -70,6 +70,7 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
             ok()
         }
         UserCmd::Mod { name, changes } => crate::edit::user_mod(ctx, &name, changes),
+        UserCmd::Totp(c) => crate::totp::run(ctx, c),
         UserCmd::Rename { old, new } => crate::edit::user_rename(ctx, &old, &new),
         UserCmd::Del { name } => {
             ctx.write(|acc| Ok(acc.delete_user(&name)?))?;

@@ -10,6 +10,7 @@ mod edit;
 mod events;
 mod import;
 mod prompt;
+mod totp;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -173,6 +174,9 @@ enum UserCmd {
         #[command(flatten)]
         json: JsonArg,
     },
+    /// A user's second factor (TOTP): enroll, reset, recovery-codes, status.
+    #[command(subcommand)]
+    Totp(totp::TotpCmd),
 }
 
 /// What `user mod` changes; at least one is required.

@@ -3,7 +3,11 @@
 //! The caller is identified by `SO_PEERCRED`: root may verify anyone and change anyone's
 //! password; any other uid may verify or change only *its own* password (as `unix_chkpwd`
 //! allows) and read passwd/group entries. Lookups go to the chain's directories, never to
-//! NSS, so wicketd never asks itself through its own NSS module.
+//! NSS, so wicketd never asks itself through its own NSS module. A right password of an
+//! account with a second factor answers `code_required` and a ticket for `verify_code`
+//! ([`second_factor`]).
+
+mod second_factor;
 
 use crate::app::{App, Runtime};
 use std::os::unix::fs::PermissionsExt;
@@ -143,6 +147,9 @@ async fn dispatch(app: &Arc<App>, uid: u32, op: Op) -> Response {
         Op::Authenticate { user, password, service, rhost } => {
             authenticate(app, &rt, uid, user, password, service, rhost).await
         }
+        Op::VerifyCode { user, ticket, code, service, rhost } => {
+            second_factor::verify_code(app, &rt, uid, (user, ticket, code, service, rhost)).await
+        }
         Op::Account { user, service } => account(&rt, uid, &user, &service).await,
         Op::ChangePassword { user, old_password, new_password, service, check_only } => {
             change_password(app, &rt, uid, &user, old_password, new_password, &service, check_only).await
@@ -195,7 +202,7 @@ async fn authenticate(
     let ctx = Context::socket(uid, &service, rhost.as_deref());
     let outcome = verify(app, &rt.auth, Credential::Password { user, secret: password }, &ctx).await;
     match outcome.decision {
-        Decision::Accepted(_) => Response::Ok,
+        Decision::Accepted(id) => second_factor::after_password(app, rt, uid, &id.name, &id.backend).await,
         Decision::Rejected(reason) => rejection(reason),
         Decision::Unknown => Response::UnknownUser,
         Decision::Throttled(d) => Response::Throttled { retry_after_secs: d.as_secs() },

@@ -33,7 +33,11 @@ unsafe extern "C" {
     fn pam_get_authtok(pamh: *mut PamHandle, item: c_int, authtok: *mut *const c_char, prompt: *const c_char) -> c_int;
     fn pam_syslog(pamh: *const PamHandle, priority: c_int, fmt: *const c_char, ...);
     fn pam_fail_delay(pamh: *mut PamHandle, usec: c_uint) -> c_int;
+    fn pam_prompt(pamh: *mut PamHandle, style: c_int, response: *mut *mut c_char, fmt: *const c_char, ...) -> c_int;
 }
+
+const PAM_PROMPT_ECHO_ON: c_int = 2;
+const PAM_ERROR_MSG: c_int = 3;
 
 /// The handle libpam passed to the current `pam_sm_*` call. Only built by [`entry`] from a
 /// non-null `pamh`, and dropped before that call returns.
@@ -141,6 +145,42 @@ impl Pam for Handle {
     fn caller_uid(&self) -> u32 {
         // SAFETY: getuid has no preconditions and cannot fail.
         unsafe { libc::getuid() }
+    }
+
+    fn prompt_echo_on(&mut self, prompt: &str) -> Result<Secret, Code> {
+        let Ok(text) = CString::new(prompt) else { return Err(Code::SYSTEM_ERR) };
+        let mut answer: *mut c_char = std::ptr::null_mut();
+        // SAFETY: live handle; `answer` is a valid out pointer; a constant "%s" format with
+        // one NUL-terminated argument that outlives the call.
+        let rc = unsafe { pam_prompt(self.pamh, PAM_PROMPT_ECHO_ON, &mut answer, c"%s".as_ptr(), text.as_ptr()) };
+        if rc != Code::SUCCESS.raw() {
+            return Err(Code::from_raw(rc));
+        }
+        if answer.is_null() {
+            return Err(Code::CONV_ERR);
+        }
+        // SAFETY: on success `answer` is a NUL-terminated string malloc'd by the
+        // application's conversation function and now ours: copied into a Secret, then
+        // wiped over its whole length and freed, never used again.
+        unsafe {
+            let len = CStr::from_ptr(answer).to_bytes().len();
+            let copy = Secret::new(std::slice::from_raw_parts(answer.cast::<u8>(), len).to_vec());
+            std::ptr::write_bytes(answer, 0, len);
+            libc::free(answer.cast::<c_void>());
+            Ok(copy)
+        }
+    }
+
+    fn error_message(&mut self, text: &str) {
+        let Ok(text) = CString::new(text.replace('\0', "")) else { return };
+        let mut answer: *mut c_char = std::ptr::null_mut();
+        // SAFETY: live handle; valid out pointer; constant "%s" format with one
+        // NUL-terminated argument that outlives the call.
+        unsafe { pam_prompt(self.pamh, PAM_ERROR_MSG, &mut answer, c"%s".as_ptr(), text.as_ptr()) };
+        if !answer.is_null() {
+            // SAFETY: an answer to a message is malloc'd by the conversation; ours to free.
+            unsafe { libc::free(answer.cast::<c_void>()) };
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! Flow of `pam_sm_authenticate`: failure delay → user name (refuse empty, over-long or with
 //! control characters) → `minimum_uid` (one `GetPwNam`) → password (`pam_get_authtok`) →
 //! empty, non-UTF-8 or over-long passwords fail without asking wicketd → `Authenticate` →
-//! the answer mapped to a PAM code. `pam_sm_chauthtok` runs twice: PRELIM checks the current
+//! the answer mapped to a PAM code; `code_required` → "Verification code: " through the
+//! conversation → `VerifyCode` with the ticket (`second_factor`; `totp=required` refuses an
+//! account without an enrolment). `pam_sm_chauthtok` runs twice: PRELIM checks the current
 //! password (`check_only`), UPDATE sends the old and the new one; wicketd refreshes the
 //! Digest HA1 values itself. Nothing here logs a password.
 //!
@@ -19,6 +21,7 @@ mod answer;
 mod authenticate;
 mod chauthtok;
 mod log;
+mod second_factor;
 #[cfg(test)]
 mod tests;
 mod user;
@@ -41,6 +44,10 @@ pub const MAX_PASSWORD_LEN: usize = 4096;
 pub const MAX_USER_LEN: usize = 256;
 /// The prompt for the current password during a change.
 pub const OLD_PASSWORD_PROMPT: &str = "Current password: ";
+/// The prompt for a second-factor code after the password.
+pub const CODE_PROMPT: &str = "Verification code: ";
+/// Longest code sent to wicketd (recovery codes are far shorter).
+pub const MAX_CODE_LEN: usize = 64;
 
 /// The PAM handle as the logic needs it.
 pub trait Pam {
@@ -65,6 +72,12 @@ pub trait Pam {
     fn fail_delay(&mut self, usec: u32);
     /// The calling process's real uid (`getuid`).
     fn caller_uid(&self) -> u32;
+    /// Asks the user through the PAM conversation with `PAM_PROMPT_ECHO_ON` (a
+    /// verification code) and returns the answer.
+    fn prompt_echo_on(&mut self, prompt: &str) -> Result<Secret, Code>;
+    /// Shows the user a message through the PAM conversation (`PAM_ERROR_MSG`). Best
+    /// effort: an application without a conversation just does not show it.
+    fn error_message(&mut self, text: &str);
 }
 
 /// wicketd as the logic needs it.
@@ -77,6 +90,7 @@ pub trait Daemon {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Authenticate,
+    Code,
     Account,
     Prelim,
     Update,
@@ -86,6 +100,7 @@ impl Phase {
     fn name(self) -> &'static str {
         match self {
             Phase::Authenticate => "authenticate",
+            Phase::Code => "verification code",
             Phase::Account => "account",
             Phase::Prelim => "chauthtok (prelim)",
             Phase::Update => "chauthtok (update)",
@@ -132,12 +147,14 @@ pub struct Module<P, D> {
     pub daemon: D,
     /// The module line's options.
     pub options: Options,
+    /// `PAM_SILENT` was passed: no messages to the user.
+    pub silent: bool,
 }
 
 impl<P: Pam, D: Daemon> Module<P, D> {
     /// A module for one call.
     pub fn new(pam: P, daemon: D, options: Options) -> Self {
-        Self { pam, daemon, options }
+        Self { pam, daemon, options, silent: false }
     }
 
     /// Logs the warnings from option parsing (unless `quiet`).

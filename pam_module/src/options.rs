@@ -34,6 +34,20 @@ pub struct Options {
     pub nodelay: bool,
     /// `config=PATH`: the file whose `[server] socket` names wicketd's socket.
     pub config: PathBuf,
+    /// `totp=enrolled|required`: who must give a verification code after the password.
+    pub totp: Totp,
+}
+
+/// Who must give a second-factor code. wicketd asks every account that has a confirmed
+/// enrolment for one, whatever this says; the option only decides about the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Totp {
+    /// `totp=enrolled` (the default): an account without an enrolment logs in with its
+    /// password alone.
+    #[default]
+    Enrolled,
+    /// `totp=required`: an account without an enrolment is refused.
+    Required,
 }
 
 impl Default for Options {
@@ -50,6 +64,7 @@ impl Default for Options {
             minimum_uid: None,
             nodelay: false,
             config: PathBuf::from(DEFAULT_CONFIG),
+            totp: Totp::Enrolled,
         }
     }
 }
@@ -86,6 +101,18 @@ pub fn parse(args: &[&[u8]]) -> (Options, Vec<String>) {
                     o.config = PathBuf::from(OsStr::from_bytes(v));
                 } else {
                     warnings.push(format!("ignoring {}: the path must be absolute", shown(arg)));
+                }
+                continue;
+            }
+            (b"totp", Some(v)) => {
+                match v {
+                    b"enrolled" => o.totp = Totp::Enrolled,
+                    b"required" => o.totp = Totp::Required,
+                    // A typo must not weaken the line: the stricter reading.
+                    _ => {
+                        o.totp = Totp::Required;
+                        warnings.push(format!("{}: use totp=enrolled or totp=required; taken as required", shown(arg)));
+                    }
                 }
                 continue;
             }
@@ -144,12 +171,14 @@ mod tests {
             "minimum_uid=1000",
             "config=/tmp/w.toml",
             "authtok_type=WICKET",
+            "totp=required",
         ]);
         assert!(w.is_empty(), "{w:?}");
         assert!(o.debug && o.quiet && o.use_first_pass && o.try_first_pass && o.use_authtok && o.nullok);
         assert!(o.ignore_unknown_user && o.ignore_authinfo_unavail && o.nodelay);
         assert_eq!(o.minimum_uid, Some(1000));
         assert_eq!(o.config, PathBuf::from("/tmp/w.toml"));
+        assert_eq!(o.totp, Totp::Required);
     }
 
     #[test]
@@ -162,8 +191,10 @@ mod tests {
             "config=relative.toml",
             "nodelay",
             "x\n\u{1b}[31mfake log line",
+            "totp=sometimes",
         ]);
-        assert_eq!(w.len(), 6, "{w:?}");
+        assert_eq!(w.len(), 7, "{w:?}");
+        assert_eq!(o.totp, Totp::Required, "a bad totp= is the stricter reading");
         assert!(w[0].contains("\"frobnicate\""), "{w:?}");
         assert!(!o.debug, "debug=yes is not debug");
         assert_eq!(o.minimum_uid, None);

@@ -4,6 +4,17 @@
 //! the answer comes back the same way. Frames are at most [`MAX_FRAME`] bytes. Every request
 //! carries [`PROTOCOL_VERSION`]; the daemon refuses versions it does not speak. The daemon
 //! learns who is asking from `SO_PEERCRED`, never from the request.
+//!
+//! The protocol grows by adding ops and answers within a version: a peer that does not know
+//! one fails closed (an old daemon answers `bad_request` to an unknown op; an old module
+//! cannot parse an unknown answer and refuses the login).
+//!
+//! A second factor (TOTP) takes two requests. `authenticate` with the right password of an
+//! account that has a confirmed enrolment answers [`Response::CodeRequired`] with a
+//! [`Ticket`] instead of `ok`; the module asks the user for a code and sends
+//! [`Op::VerifyCode`] with that ticket. The ticket is good once, for a few minutes, from the
+//! same caller uid, so a code can only be tried after the password was right, and whether an
+//! account is enrolled is told only to someone who knew its password.
 
 use crate::secret::Secret;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -121,6 +132,33 @@ pub enum Op {
         /// User name.
         user: String,
     },
+    /// Checks a second-factor code after `authenticate` answered
+    /// [`Response::CodeRequired`]: `ok`, `auth_error` (wrong or reused code, or a ticket
+    /// that is unknown, used, expired or another caller's), `throttled` or `unavailable`.
+    VerifyCode {
+        /// User name, as sent with the password.
+        user: String,
+        /// The ticket from [`Response::CodeRequired`].
+        ticket: Ticket,
+        /// The code as typed (a TOTP code or a recovery code).
+        code: Secret,
+        /// PAM service.
+        service: String,
+        /// Remote host, when PAM knows it.
+        rhost: Option<String>,
+    },
+}
+
+/// Proof that a password was just right, to be spent on one [`Op::VerifyCode`]. A bearer
+/// value: `Debug` hides it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Ticket(pub String);
+
+impl std::fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ticket(***)")
+    }
 }
 
 /// The daemon's answer.
@@ -129,6 +167,12 @@ pub enum Op {
 pub enum Response {
     /// Done / allowed.
     Ok,
+    /// The password is right and the account has a second factor: ask for a code and send
+    /// it with [`Op::VerifyCode`] and this ticket.
+    CodeRequired {
+        /// Spent by the next `verify_code`.
+        ticket: Ticket,
+    },
     /// Wrong password.
     AuthError,
     /// No backend knows the user.
@@ -246,11 +290,31 @@ mod tests {
                 shell: "/bin/sh".into(),
             }),
             Response::Groups { gids: vec![1, 2] },
+            Response::CodeRequired { ticket: Ticket("t0".into()) },
         ] {
             let f = encode(&r).unwrap_or_default();
             let back: Response = serde_json::from_slice(&f[4..]).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(back, r);
         }
+    }
+
+    #[test]
+    fn a_code_request_hides_its_secrets() {
+        let r = Request::new(Op::VerifyCode {
+            user: "alice".into(),
+            ticket: Ticket("tk-123".into()),
+            code: Secret::from("654321"),
+            service: "sshd".into(),
+            rhost: None,
+        });
+        let frame = encode(&r).unwrap_or_default();
+        let text = String::from_utf8_lossy(&frame[4..]).into_owned();
+        assert!(text.contains(r#""op":"verify_code""#) && text.contains(r#""ticket":"tk-123""#), "{text}");
+        let back: Request = serde_json::from_slice(&frame[4..]).unwrap_or_else(|e| panic!("{e}"));
+        let dbg = format!("{back:?}");
+        assert!(!dbg.contains("tk-123") && !dbg.contains("654321"), "{dbg}");
+        let answer = format!("{:?}", Response::CodeRequired { ticket: Ticket("tk-123".into()) });
+        assert!(!answer.contains("tk-123"), "{answer}");
     }
 
     #[test]

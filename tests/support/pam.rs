@@ -108,3 +108,79 @@ pub fn pamtester(
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// RFC 4648 base32 without padding, decoded (the `secret:` line of `wicket user totp enroll`).
+pub fn base32_decode(text: &str) -> Vec<u8> {
+    let (mut bits, mut acc, mut out) = (0u32, 0u64, Vec::new());
+    for c in text.trim().bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => panic!("not base32: {text:?}"),
+        };
+        acc = (acc << 5) | u64::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// The TOTP code of `secret` now, by the real clock. Computed right before it is sent: the
+/// server accepts ±1 step, so a step boundary in between does not matter.
+pub fn code_now(secret: &[u8]) -> String {
+    use wicket_core::totp::otp;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    otp::totp_at_step(secret, otp::time_step(i64::try_from(now).unwrap_or(0), otp::PERIOD), otp::DIGITS)
+}
+
+/// The code of the next time step: still inside the ±1 window, and unused after an
+/// enrolment confirmed a moment ago with [`code_now`] (each step's code counts once).
+pub fn next_code(secret: &[u8]) -> String {
+    use wicket_core::totp::otp;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    otp::totp_at_step(secret, otp::time_step(i64::try_from(now).unwrap_or(0), otp::PERIOD) + 1, otp::DIGITS)
+}
+
+/// A code that is wrong for every step of the window around now.
+pub fn wrong_code(secret: &[u8]) -> String {
+    use wicket_core::totp::otp;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let step = otp::time_step(i64::try_from(now).unwrap_or(0), otp::PERIOD);
+    (0..1_000_000)
+        .map(|c| format!("{c:06}"))
+        .find(|c| otp::matching_step(secret, c, step, 2).is_none())
+        .unwrap_or_default()
+}
+
+/// `wicket --config CONFIG user totp enroll USER`, confirmed with a code computed from the
+/// secret it prints (the way a user types the app's first code); returns the secret.
+pub fn enroll(config: &Path, user: &str) -> Vec<u8> {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let mut child = Command::new(bin("wicket"))
+        .args(["--config", &config.display().to_string(), "user", "totp", "enroll", user])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("wicket: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut secret = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap_or_else(|e| panic!("{e}"));
+        if let Some(s) = line.strip_prefix("secret: ") {
+            secret = Some(base32_decode(s));
+            break;
+        }
+    }
+    let secret = secret.unwrap_or_else(|| panic!("enroll printed no secret"));
+    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+    writeln!(stdin, "{}", code_now(&secret)).unwrap_or_else(|e| panic!("{e}"));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "enroll {user}: {}", String::from_utf8_lossy(&out.stderr));
+    secret
+}

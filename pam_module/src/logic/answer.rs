@@ -30,6 +30,11 @@ impl<P: Pam, D: Daemon> Module<P, D> {
             }
             Ok(Response::PasswordRefused { reason }) => {
                 self.warn(&format!("{op}: wicketd refused the password change for {who}: {}", reason.escape_debug()));
+                // The user learns which rule the new password broke (never the password).
+                if !self.silent {
+                    let text: String = reason.chars().filter(|c| !c.is_control()).take(200).collect();
+                    self.pam.error_message(&text);
+                }
                 Code::AUTHTOK_ERR
             }
             Ok(Response::Unavailable { reason }) => {
@@ -46,7 +51,12 @@ impl<P: Pam, D: Daemon> Module<P, D> {
                 self.error(&format!("{op}: {}", e.to_string().escape_debug()));
                 Code::SYSTEM_ERR
             }
-            Ok(other @ (Response::Passwd(_) | Response::Group(_) | Response::Groups { .. })) => {
+            Ok(
+                other @ (Response::Passwd(_)
+                | Response::Group(_)
+                | Response::Groups { .. }
+                | Response::CodeRequired { .. }),
+            ) => {
                 self.error(&format!("{op}: unexpected answer from wicketd: {}", variant(&other)));
                 Code::SYSTEM_ERR
             }
@@ -80,6 +90,7 @@ fn variant(r: &Response) -> &'static str {
         Response::Passwd(_) => "passwd entry",
         Response::Group(_) => "group entry",
         Response::Groups { .. } => "group list",
+        Response::CodeRequired { .. } => "code required",
         _ => "other",
     }
 }

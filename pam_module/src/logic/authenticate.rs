@@ -1,13 +1,15 @@
-//! `pam_sm_authenticate`: one password attempt (two with `try_first_pass`), checked by wicketd.
+//! `pam_sm_authenticate`: one password attempt (two with `try_first_pass`), checked by wicketd,
+//! then a verification code when wicketd asks for one.
 
 use super::log::shown;
 use super::{Daemon, FAIL_DELAY_USEC, Module, Pam, Phase, Unusable};
 use crate::pam::{Code, Flags, Token};
-use wicket_proto::proto::{Op, Request};
+use wicket_proto::proto::{Op, Request, Response, Ticket};
 
 impl<P: Pam, D: Daemon> Module<P, D> {
     /// `pam_sm_authenticate`.
-    pub fn authenticate(&mut self, _flags: Flags) -> Code {
+    pub fn authenticate(&mut self, flags: Flags) -> Code {
+        self.silent = flags.contains(Flags::SILENT);
         if !self.options.nodelay {
             self.pam.fail_delay(FAIL_DELAY_USEC);
         }
@@ -19,32 +21,44 @@ impl<P: Pam, D: Daemon> Module<P, D> {
             return code;
         }
         let stacked = self.pam.has_authtok(Token::Current);
-        let code = self.check_password(&user);
-        if code == Code::AUTH_ERR && stacked && self.options.try_first_pass && !self.options.use_first_pass {
+        let mut checked = self.check_password(&user);
+        if checked == Err(Code::AUTH_ERR) && stacked && self.options.try_first_pass && !self.options.use_first_pass {
             self.debug(&format!("the earlier module's password was refused for {}; prompting", shown(&user)));
             if let Err(code) = self.pam.forget_authtok(Token::Current) {
                 return code;
             }
-            return self.check_password(&user);
+            checked = self.check_password(&user);
         }
-        code
+        match checked {
+            Ok(ticket) => self.second_factor(&user, ticket),
+            Err(code) => code,
+        }
     }
 
-    /// One password attempt: read it, refuse the unusable ones locally, ask wicketd.
-    pub(super) fn check_password(&mut self, user: &str) -> Code {
+    /// One password attempt: read it, refuse the unusable ones locally, ask wicketd. A
+    /// right password is `Ok`, with the ticket for a code when wicketd wants one.
+    pub(super) fn check_password(&mut self, user: &str) -> Result<Option<Ticket>, Code> {
         let password = match self.pam.authtok(Token::Current, None) {
             Ok(p) => p,
-            Err(code) => return self.no_password(user, Phase::Authenticate, code),
+            Err(code) => return Err(self.no_password(user, Phase::Authenticate, code)),
         };
         if let Some(why) = Unusable::of(&password) {
             self.debug(&format!("authenticate: password of {} is {}; not asking wicketd", shown(user), why.describe()));
-            return Code::AUTH_ERR;
+            return Err(Code::AUTH_ERR);
         }
         let service = self.service();
         let rhost = self.pam.rhost();
         let request = Op::Authenticate { user: user.to_string(), password, service, rhost };
-        let answer = self.daemon.call(&Request::new(request));
-        self.answer(Phase::Authenticate, user, answer)
+        match self.daemon.call(&Request::new(request)) {
+            Ok(Response::CodeRequired { ticket }) => {
+                self.debug(&format!("authenticate {}: password right; a verification code is due", shown(user)));
+                Ok(Some(ticket))
+            }
+            answer => match self.answer(Phase::Authenticate, user, answer) {
+                Code::SUCCESS => Ok(None),
+                code => Err(code),
+            },
+        }
     }
 
     pub(super) fn no_password(&mut self, user: &str, phase: Phase, code: Code) -> Code {

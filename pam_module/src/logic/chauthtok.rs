@@ -11,6 +11,7 @@ impl<P: Pam, D: Daemon> Module<P, D> {
     /// unless the change is for an expired password (`PAM_CHANGE_EXPIRED_AUTHTOK`), as in
     /// pam_unix.
     pub fn chauthtok(&mut self, flags: Flags) -> Code {
+        self.silent = flags.contains(Flags::SILENT);
         let phase = match (flags.contains(Flags::PRELIM_CHECK), flags.contains(Flags::UPDATE_AUTHTOK)) {
             (true, false) => Phase::Prelim,
             (false, true) => Phase::Update,

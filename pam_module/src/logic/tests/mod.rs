@@ -19,6 +19,9 @@ struct FakePam {
     logs: Vec<(Level, String)>,
     delays: Vec<u32>,
     uid: u32,
+    /// Answers to `prompt_echo_on` (verification codes), and the prompts and messages shown.
+    codes: VecDeque<Result<Secret, Code>>,
+    shown: Vec<String>,
 }
 
 impl Default for FakePam {
@@ -34,6 +37,8 @@ impl Default for FakePam {
             logs: Vec::new(),
             delays: Vec::new(),
             uid: 0,
+            codes: VecDeque::new(),
+            shown: Vec::new(),
         }
     }
 }
@@ -85,6 +90,13 @@ impl Pam for FakePam {
     fn caller_uid(&self) -> u32 {
         self.uid
     }
+    fn prompt_echo_on(&mut self, prompt: &str) -> Result<Secret, Code> {
+        self.shown.push(format!("prompt: {prompt}"));
+        self.codes.pop_front().unwrap_or(Err(Code::CONV_ERR))
+    }
+    fn error_message(&mut self, text: &str) {
+        self.shown.push(format!("error: {text}"));
+    }
 }
 
 /// What the fake daemon was asked, passwords exposed so the tests can check them.
@@ -94,6 +106,7 @@ enum Sent {
     Account { user: String, service: String },
     Change { user: String, old: Option<String>, new: Option<String>, check_only: bool },
     PwNam(String),
+    Code { user: String, ticket: String, code: String },
     Other,
 }
 
@@ -130,6 +143,9 @@ impl Daemon for FakeDaemon {
                 check_only: *check_only,
             },
             Op::GetPwNam { name } => Sent::PwNam(name.clone()),
+            Op::VerifyCode { user, ticket, code, .. } => {
+                Sent::Code { user: user.clone(), ticket: ticket.0.clone(), code: exposed(code) }
+            }
             _ => Sent::Other,
         });
         self.answers.pop_front().unwrap_or_else(|| Err(ClientError::Protocol("no scripted answer".into())))
@@ -179,3 +195,4 @@ mod account;
 mod authenticate;
 mod chauthtok;
 mod logging;
+mod second_factor;
