@@ -59,10 +59,15 @@ socket = "/run/wicket/wicketd.sock"
 path = "$work/wicket.db"
 [throttle]
 delays = ["0s"]
+[totp]
+key_file = "$work/totp.key"
 TOML
 printf 'ssh-secret-1\n' | "$target/wicket" --config "$work/wicket.toml" user add sshonly --password-stdin --full-name "Only In Wicket"
 "$target/wicket" --config "$work/wicket.toml" group add sshgroup
 "$target/wicket" --config "$work/wicket.toml" group add-member sshgroup sshonly
+# A second user with a TOTP second factor (confirmed with a first code).
+printf 'ssh-secret-2\n' | "$target/wicket" --config "$work/wicket.toml" user add sshtotp --password-stdin
+python3 "$repo/tests/ssh_totp.py" enroll "$target/wicket" "$work/wicket.toml" sshtotp "$work/totp.secret"
 "$target/wicketd" --config "$work/wicket.toml" >"$work/wicketd.log" 2>&1 &
 pids+=($!)
 wait_for "wicketd's socket" 15 test -S /run/wicket/wicketd.sock || { cat "$work/wicketd.log"; exit 1; }
@@ -79,7 +84,7 @@ HostKey $work/hostkey
 PidFile $work/sshd.pid
 UsePAM yes
 PasswordAuthentication yes
-KbdInteractiveAuthentication no
+KbdInteractiveAuthentication yes
 PubkeyAuthentication no
 PermitRootLogin no
 StrictModes no
@@ -111,6 +116,15 @@ if [ "$rc" = 5 ]; then ok "ssh login with a wrong password is refused as a wrong
 else fail "wrong password: sshpass exit $rc, not 5 (wrong password): $out"; fi
 # The same sshd still lets the right password in: the refusal was the password's.
 right_password "after the wrong one"
-if grep -q 'ssh-secret-1\|wrong-password' "$work/wicketd.log" "$work/sshd.log"; then fail "a password reached a log"; else ok "no password in the logs"; fi
+
+# Password + verification code, keyboard-interactive on a pty (the code of the next time step:
+# the current one was spent confirming the enrolment, and each code counts once).
+rc=0; out=$(python3 "$repo/tests/ssh_totp.py" login "$sshport" sshtotp ssh-secret-2 "$work/totp.secret" right 2>&1) || rc=$?
+if [ "$rc" = 0 ] && grep -q '(sshtotp)' <<<"$out"; then ok "ssh login with password + TOTP code runs id"
+else fail "password + code: exit $rc: $out"; tail -20 "$work/sshd.log"; tail -20 "$work/wicketd.log"; fi
+rc=0; out=$(python3 "$repo/tests/ssh_totp.py" login "$sshport" sshtotp ssh-secret-2 "$work/totp.secret" wrong 2>&1) || rc=$?
+if [ "$rc" = 5 ]; then ok "ssh login with the right password and a wrong code is refused"
+else fail "wrong code: exit $rc, not 5 (refused): $out"; fi
+if grep -q 'ssh-secret-[12]\|wrong-password' "$work/wicketd.log" "$work/sshd.log"; then fail "a password reached a log"; else ok "no password in the logs"; fi
 
 summary sshd
