@@ -11,6 +11,10 @@
 //! Reads take no lock. `[store] busy_timeout` becomes `lock_timeout`, `statement_timeout`
 //! and the connect timeout: a writer that cannot get its turn answers [`Error::Busy`].
 //!
+//! The `postgres` client blocks on a runtime of its own, which tokio refuses inside another
+//! runtime's thread; wicketd reads the generation counter on its reactor. Each call made
+//! from a worker of a multi-threaded runtime therefore runs in `block_in_place`.
+//!
 //! A connection that broke (the server restarted) is replaced on the next call, so wicketd
 //! recovers without a restart; the call that found it broken fails (wicketd answers 503).
 //! Errors carry the URL without its password and PostgreSQL's message without its DETAIL
@@ -53,6 +57,20 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+impl Drop for PgStore {
+    /// Closing a connection blocks too.
+    fn drop(&mut self) {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        let client = self.conn.get_mut().take();
+        match Handle::try_current().map(|h| h.runtime_flavor()) {
+            Err(_) => drop(client),
+            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| drop(client)),
+            // Closing would panic here; the socket closes when the process ends.
+            Ok(_) => std::mem::forget(client),
+        }
+    }
+}
+
 /// A PostgreSQL error as the core's, without a password or stored data.
 pub(crate) type PgErr<'a> = &'a dyn Fn(postgres::Error) -> Error;
 
@@ -88,20 +106,34 @@ impl PgStore {
 
     /// Runs one read (a statement outside any transaction).
     fn read<T>(&self, f: impl FnOnce(&mut Client, PgErr<'_>) -> Result<T>) -> Result<T> {
-        let e = |err| map_err(&self.location, err);
-        let mut client = self.client()?;
-        f(&mut client, &e)
+        self.blocking(|| {
+            let e = |err| map_err(&self.location, err);
+            let mut client = self.client()?;
+            f(&mut client, &e)
+        })
     }
 
     /// Runs `f` in one write transaction under [`WRITE_LOCK`]; an error rolls it all back.
     fn write<T>(&self, f: impl FnOnce(&mut Transaction<'_>, PgErr<'_>) -> Result<T>) -> Result<T> {
-        let e = |err| map_err(&self.location, err);
-        let mut client = self.client()?;
-        let mut tx = client.transaction().map_err(e)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(e)?;
-        let out = f(&mut tx, &e)?;
-        tx.commit().map_err(e)?;
-        Ok(out)
+        self.blocking(|| {
+            let e = |err| map_err(&self.location, err);
+            let mut client = self.client()?;
+            let mut tx = client.transaction().map_err(e)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(e)?;
+            let out = f(&mut tx, &e)?;
+            tx.commit().map_err(e)?;
+            Ok(out)
+        })
+    }
+
+    /// Runs `f`, which blocks, outside any tokio runtime's context (see the module docs).
+    fn blocking<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        match Handle::try_current().map(|h| h.runtime_flavor()) {
+            Err(_) => f(),
+            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+            Ok(_) => Err(self.fail("the PostgreSQL store cannot be used on a single-threaded async runtime")),
+        }
     }
 
     fn migrate(&self) -> Result<()> {

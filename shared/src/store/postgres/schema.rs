@@ -29,7 +29,7 @@ pub(super) fn migrate(tx: &mut Transaction<'_>, e: PgErr<'_>, location: &str) ->
     if found > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew { path: location.into(), found, known: SCHEMA_VERSION });
     }
-    for (version, step) in (1..).zip(MIGRATIONS.iter()).skip(usize::try_from(found).unwrap_or(0)) {
+    for (version, step) in (1_i64..).zip(MIGRATIONS.iter()).skip(usize::try_from(found).unwrap_or(0)) {
         tx.batch_execute(step).map_err(e)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, EXTRACT(EPOCH FROM now())::BIGINT)",
