@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-need_pkgs=(nginx-light apache2 apache2-utils caddy haproxy sqlite3 curl python3 python3-pip python3-requests wrk
+need_pkgs=(nginx-light apache2 apache2-utils caddy haproxy sqlite3 postgresql curl python3 python3-pip python3-requests wrk
            util-linux pamtester libpam-wrapper libnss-wrapper slapd ldap-utils openssl
            openssh-server sshpass debhelper dh-nss lintian dpkg-dev fakeroot binutils)
 missing=()

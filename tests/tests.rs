@@ -27,6 +27,7 @@ mod pam_backend;
 mod pam_module;
 mod portal;
 mod portal_caddy;
+mod postgres;
 mod promises;
 mod token;
 mod traefik;

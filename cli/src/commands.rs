@@ -97,7 +97,7 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
                 return print_json(&UserView::new(&u));
             }
             let policy = ctx.policy()?;
-            let digest = digest_readiness(&store, &policy, &u)?;
+            let digest = digest_readiness(store.as_ref(), &policy, &u)?;
             print_user(&u, ctx.now());
             println!("digest:     {}", digest_line(&digest));
             ok()

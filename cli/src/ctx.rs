@@ -10,7 +10,7 @@ use wicket_core::clock::{SharedClock, SystemClock};
 use wicket_core::config::{Config, DEFAULT_CONFIG_PATH};
 use wicket_core::duration::{parse_date, parse_duration, sanitize};
 use wicket_core::local::PasswordPolicy;
-use wicket_core::store::Store;
+use wicket_core::store::{StoreLocation, UserStore, open_store};
 
 /// Everything a command needs.
 pub struct Ctx {
@@ -33,20 +33,24 @@ impl Ctx {
         };
         if let Some(db) = db {
             cfg.store.path = db;
+            cfg.store.url = None;
+            cfg.store.password_file = None;
         }
         Ok(Self { cfg, clock: Arc::new(SystemClock) })
     }
 
     /// Opens the store, creating it if needed (commands that write).
-    pub fn store(&self) -> Result<Store> {
-        Ok(Store::open(&self.cfg.store.path, self.cfg.store.busy_timeout)?)
+    pub fn store(&self) -> Result<Box<dyn UserStore>> {
+        Ok(open_store(&self.cfg.store)?)
     }
 
     /// Opens an existing store (commands that only read: a mistyped path is an error, not
     /// a new empty database).
-    pub fn existing_store(&self) -> Result<Store> {
-        let p = &self.cfg.store.path;
-        if !p.exists() {
+    pub fn existing_store(&self) -> Result<Box<dyn UserStore>> {
+        // A PostgreSQL database is made by its administrator; only a file can be mistyped.
+        if let StoreLocation::Sqlite(p) = StoreLocation::from_config(&self.cfg.store)
+            && !p.exists()
+        {
             bail!("no database at {} (it is created by the first `wicket user add`)", p.display());
         }
         self.store()
@@ -61,7 +65,7 @@ impl Ctx {
     pub fn write<T>(&self, f: impl FnOnce(&mut Accounts<'_>) -> Result<T>) -> Result<T> {
         let mut store = self.store()?;
         let policy = self.policy()?;
-        f(&mut Accounts::new(&mut store, &policy, &self.cfg.users))
+        f(&mut Accounts::new(store.as_mut(), &policy, &self.cfg.users))
     }
 
     pub fn now(&self) -> i64 {

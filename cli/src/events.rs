@@ -179,8 +179,8 @@ fn record(
 ) -> anyhow::Result<()> {
     let ctx = Ctx::load_paths(config, db)?;
     let mut store = ctx.store()?;
-    let actor = actor(&store);
-    record_admin(&mut store, &actor, change, ctx.now())?;
+    let actor = actor(store.as_ref());
+    record_admin(store.as_mut(), &actor, change, ctx.now())?;
     Ok(())
 }
 

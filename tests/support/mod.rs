@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 pub mod caddy;
 pub mod nss;
 pub mod pam;
+pub mod postgres;
 pub mod proxied;
 pub mod servers;
 pub mod slapd;

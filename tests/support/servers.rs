@@ -112,7 +112,7 @@ impl Wicketd {
         )
     }
 
-    fn spawn(env: &Env, config: PathBuf, vars: &[(&str, String)]) -> Self {
+    pub fn spawn(env: &Env, config: PathBuf, vars: &[(&str, String)]) -> Self {
         let log = env.dir.path().join("wicketd.log");
         assert!(!log.exists(), "one wicketd per Env");
         let logf = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}"));

@@ -11,6 +11,7 @@ mod rule;
 mod sections;
 mod server;
 mod session;
+mod store;
 #[cfg(test)]
 mod tests;
 mod totp;
@@ -25,6 +26,7 @@ pub use sections::{
 };
 pub use server::ServerConfig;
 pub use session::{SameSite, SessionConfig};
+pub use store::{DEFAULT_STORE_PATH, StoreUrl};
 pub use totp::{DEFAULT_TOTP_KEY_FILE, TotpConfig};
 
 use crate::duration::parse_duration;
@@ -44,7 +46,7 @@ pub const DEFAULT_CONFIG_PATH: &str = "/etc/wicket/wicket.toml";
 pub struct Config {
     /// Listening addresses, realm, trusted proxies.
     pub server: ServerConfig,
-    /// The SQLite user store.
+    /// The user store: an SQLite file or a PostgreSQL database.
     pub store: StoreConfig,
     /// HTTP schemes and their knobs.
     pub http: HttpConfig,

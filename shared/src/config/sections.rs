@@ -1,27 +1,11 @@
-//! The small sections: `[store]`, `[http]`, `[throttle]`, `[users]`, `[passwords]`, `[tokens]`.
+//! The small sections: `[http]`, `[throttle]`, `[users]`, `[passwords]`, `[tokens]`.
 
 use super::{DURATION_EXPECTED, de_duration, de_durations};
 use crate::duration::parse_duration;
 use serde::{Deserialize, Deserializer};
-use std::path::PathBuf;
 use std::time::Duration;
 
-/// `[store]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct StoreConfig {
-    /// SQLite database file.
-    pub path: PathBuf,
-    /// How long a writer waits for another writer's lock.
-    #[serde(deserialize_with = "de_duration")]
-    pub busy_timeout: Duration,
-}
-
-impl Default for StoreConfig {
-    fn default() -> Self {
-        Self { path: PathBuf::from("/var/lib/wicket/wicket.db"), busy_timeout: Duration::from_secs(5) }
-    }
-}
+pub use super::store::StoreConfig;
 
 /// An HTTP authentication scheme, in challenge order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

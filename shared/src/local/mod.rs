@@ -13,11 +13,9 @@ use crate::duration::sanitize;
 use crate::error::Result;
 use crate::password::PasswordCheck;
 use crate::secret::Secret;
-use crate::store::{AccountState, SqliteStore, TokenOwner, User, UserStore};
+use crate::store::{AccountState, TokenOwner, User, UserStore};
 use crate::token;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Opens one more connection to the store (the pool calls it when all are in use).
 pub type StoreOpener = dyn Fn() -> Result<Box<dyn UserStore>> + Send + Sync;
@@ -46,10 +44,11 @@ impl std::fmt::Debug for LocalBackend {
 const POOL_SIZE: usize = 8;
 
 impl LocalBackend {
-    /// A backend over the configured SQLite store. Opens (and migrates) it once to fail early.
+    /// A backend over the configured store (SQLite or PostgreSQL). Opens (and migrates) it
+    /// once to fail early.
     pub fn new(cfg: &Config, policy: Arc<PasswordPolicy>, clock: SharedClock) -> Result<Self> {
-        let (path, busy_timeout): (PathBuf, Duration) = (cfg.store.path.clone(), cfg.store.busy_timeout);
-        let open = move || -> Result<Box<dyn UserStore>> { Ok(Box::new(SqliteStore::open(&path, busy_timeout)?)) };
+        let store = cfg.store.clone();
+        let open = move || crate::store::open_store(&store);
         Self::with_opener(Box::new(open), cfg.users.clone(), policy, clock)
     }
 

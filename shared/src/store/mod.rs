@@ -1,6 +1,7 @@
 //! The user store: users, Digest HA1 values, groups, memberships and tokens, behind the
 //! [`UserStore`] trait. [`SqliteStore`] (the embedded default, in [`sqlite`]) is its first
-//! implementation; a PostgreSQL store for several instances is meant to be the second.
+//! implementation; `postgres::PgStore` (with the `postgres` feature), for several instances
+//! on one database, the second. [`open_store`] opens the one `[store]` names.
 //!
 //! # What an implementation must guarantee
 //!
@@ -36,12 +37,18 @@
 //! Validation (names, ids, token names, scopes) and hashing live one level up, in
 //! [`crate::accounts::Accounts`]: a store stores what it is given.
 
+#[doc(hidden)]
+pub mod conformance;
 mod events;
+mod open;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 mod totp_record;
 mod types;
 
 pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOMES, OutcomeFilter};
+pub use open::{StoreLocation, open_store};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use totp_record::TotpRecord;
 pub use types::{

@@ -1,0 +1,66 @@
+//! Opening the configured store: an SQLite file or, with the `postgres` feature, a
+//! PostgreSQL database. wicketd's pool, the CLI and `wicket store copy` open stores here.
+
+use super::UserStore;
+use super::sqlite::SqliteStore;
+use crate::config::{StoreConfig, StoreUrl};
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where a store is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database.
+    Postgres(StoreUrl),
+}
+
+impl StoreLocation {
+    /// The configured store: `url` when set, else `path`.
+    pub fn from_config(cfg: &StoreConfig) -> Self {
+        match &cfg.url {
+            Some(url) => Self::Postgres(url.clone()),
+            None => Self::Sqlite(cfg.path.clone()),
+        }
+    }
+
+    /// A `postgresql://` URL, or else a file path.
+    pub fn parse(text: &str) -> Result<Self> {
+        if text.contains("://") {
+            return StoreUrl::parse(text).map(Self::Postgres).map_err(Error::Invalid);
+        }
+        Ok(Self::Sqlite(PathBuf::from(text)))
+    }
+
+    /// For messages: the path, or the URL without its password.
+    pub fn display(&self) -> String {
+        match self {
+            Self::Sqlite(p) => p.display().to_string(),
+            Self::Postgres(u) => u.redacted(),
+        }
+    }
+
+    /// Opens (creating or migrating) the store here.
+    pub fn open(&self, password_file: Option<&Path>, busy_timeout: Duration) -> Result<Box<dyn UserStore>> {
+        match self {
+            Self::Sqlite(path) => Ok(Box::new(SqliteStore::open(path, busy_timeout)?)),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(url) => Ok(Box::new(super::postgres::PgStore::open(url, password_file, busy_timeout)?)),
+            #[cfg(not(feature = "postgres"))]
+            Self::Postgres(url) => {
+                let _ = password_file;
+                Err(Error::Store {
+                    location: url.redacted(),
+                    message: "this build has no PostgreSQL support (the `postgres` feature)".into(),
+                })
+            }
+        }
+    }
+}
+
+/// Opens the store `[store]` names.
+pub fn open_store(cfg: &StoreConfig) -> Result<Box<dyn UserStore>> {
+    StoreLocation::from_config(cfg).open(cfg.password_file.as_deref(), cfg.busy_timeout)
+}
