@@ -90,11 +90,11 @@ pub fn run(ctx: &Ctx, cmd: TotpCmd) -> crate::CmdResult {
         | TotpCmd::RecoveryCodes { user }
         | TotpCmd::Status { user, .. } => user.clone(),
     };
-    let (backend, name) = account(ctx, &store, &who)?;
+    let (backend, name) = account(ctx, store.as_ref(), &who)?;
     let existing = store.get_totp(&backend, &name)?;
     let who = shown(&backend, &name);
     let clock = ctx.clock.clone();
-    let mut sf = SecondFactor::new(&mut store, &ctx.cfg, clock.as_ref());
+    let mut sf = SecondFactor::new(store.as_mut(), &ctx.cfg, clock.as_ref());
     match cmd {
         TotpCmd::Enroll { force, no_confirm, .. } => {
             if existing.as_ref().is_some_and(|r| r.confirmed) && !force {
