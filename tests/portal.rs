@@ -16,7 +16,7 @@ fn repo() -> PathBuf {
 /// nginx with the documented portal config inside a minimal `http {}`, plus the echo upstreams.
 /// The example's two sites proxy to the upstreams on `upstream` (app.example.org's, which
 /// answers `user=… groups=…`) and `wiki` (wiki.example.org's, answering `wiki: user=…`).
-fn portal_nginx(dir: &Path, port: u16, upstream: u16, wiki: u16, wicket: u16) -> Nginx {
+pub(crate) fn portal_nginx(dir: &Path, port: u16, upstream: u16, wiki: u16, wicket: u16) -> Nginx {
     let prefix = dir.join("nginx-portal");
     std::fs::create_dir_all(prefix.join("logs")).unwrap_or_else(|e| panic!("{e}"));
     let example = std::fs::read_to_string(repo().join("docs/examples/nginx-portal.conf"))

@@ -23,6 +23,7 @@ mod ldap;
 mod ldap_wicketd;
 mod members;
 mod nss_module;
+mod oidc;
 mod pam_backend;
 mod pam_module;
 mod portal;

@@ -88,6 +88,9 @@ pub enum Purpose {
     Logout,
     /// `POST /password`.
     PasswordChange,
+    /// The OpenID Connect flow cookie (`/oidc/start` to `/oidc/callback`), bound to its own
+    /// payload.
+    OidcFlow,
 }
 
 impl Purpose {
@@ -96,6 +99,7 @@ impl Purpose {
             Self::Login => "login",
             Self::Logout => "logout",
             Self::PasswordChange => "password",
+            Self::OidcFlow => "oidc-flow",
         }
     }
 }

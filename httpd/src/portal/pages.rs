@@ -168,6 +168,15 @@ pub struct PasswordPage<'a> {
 
 /// The sign-in page.
 pub fn login(brand: &Branding<'_>, page: &LoginPage<'_>) -> String {
+    login_with_providers(brand, page, &[])
+}
+
+/// Where a "Sign in with NAME" button leads (`?provider=NAME&rd=…`).
+pub const OIDC_START_PATH: &str = "/oidc/start";
+
+/// The sign-in form, followed by one "Sign in with NAME" button per `[[oidc]]` provider
+/// (links to [`OIDC_START_PATH`], keeping `rd`).
+pub fn login_with_providers(brand: &Branding<'_>, page: &LoginPage<'_>, providers: &[&str]) -> String {
     let mut body = String::new();
     body.push_str(&alert(page.error));
     body.push_str(&format!("<form method=\"post\" action=\"{LOGIN_PATH}\">\n"));
@@ -197,6 +206,21 @@ pub fn login(brand: &Branding<'_>, page: &LoginPage<'_>) -> String {
         ));
     }
     body.push_str("<button type=\"submit\">Sign in</button>\n</form>\n");
+    if !providers.is_empty() {
+        body.push_str("<div class=\"providers\">\n<p class=\"or\">or</p>\n");
+        for name in providers {
+            let mut href = format!("{OIDC_START_PATH}?provider={}", query_value(name));
+            if !page.rd.is_empty() {
+                href.push_str(&format!("&{}={}", field::RD, query_value(page.rd)));
+            }
+            body.push_str(&format!(
+                "<a class=\"button secondary\" href=\"{}\">Sign in with {}</a>\n",
+                escape(&href),
+                escape(name)
+            ));
+        }
+        body.push_str("</div>\n");
+    }
     document(brand, "Sign in", Some("Sign in to continue."), &body)
 }
 
@@ -315,6 +339,20 @@ fn document(brand: &Branding<'_>, heading: &str, lead: Option<&str>, body: &str)
         heading = escape(heading),
         title = escape(brand.title),
     )
+}
+
+/// `value` percent-encoded for a query string (RFC 3986 unreserved characters kept).
+fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@
 //! (`application/x-www-form-urlencoded`) holds only printable ASCII, so a real form is never
 //! changed, and one carrying raw control bytes fails UTF-8 decoding and is refused.
 
+mod oidc;
+mod oidc_http;
 mod password;
 
 use super::cookie::{CookieOptions, Cookies, Lifetime, Lookup, delete_cookie, set_cookie};
@@ -46,6 +48,7 @@ const SIGN_IN_FAILED: &str = "The username or password is incorrect.";
 /// True for the paths the portal answers.
 pub fn is_portal_path(path: &str) -> bool {
     matches!(path, "/login" | "/logout" | "/" | "/account" | pages::PASSWORD_PATH | pages::CSS_PATH)
+        || matches!(path, pages::OIDC_START_PATH | wicket_core::config::CALLBACK_PATH)
 }
 
 /// Everything a portal request needs from the current config.
@@ -136,7 +139,8 @@ impl Portal<'_> {
         // Keep `rd` in the form only when it would be followed.
         let rd = redirect_target(Some(rd), &self.policy, "");
         let page = LoginPage { error, username, rd, csrf: &token, remember_me: self.cfg.remember_me_enabled() };
-        let mut r = self.page(status, pages::login(&self.brand(), &page));
+        let providers: Vec<&str> = self.rt.cfg.oidc.iter().map(|p| p.name.as_str()).collect();
+        let mut r = self.page(status, pages::login_with_providers(&self.brand(), &page, &providers));
         let name = csrf::prelogin_cookie_name(self.cfg.secure);
         match set_cookie(name, prelogin, &self.prelogin_options(), Lifetime::BrowserSession) {
             Ok(c) => append(&mut r, SET_COOKIE, &c),
@@ -215,6 +219,10 @@ pub async fn serve<B: FormBody>(
     let query_rd = query_param(req.uri().query().unwrap_or(""), field::RD).unwrap_or_default();
     match (method, path.as_str()) {
         (Method::GET | Method::HEAD, pages::CSS_PATH) => css(),
+        (Method::GET, pages::OIDC_START_PATH) => oidc::start(&portal, &ctx, req.uri().query().unwrap_or("")).await,
+        (Method::GET, wicket_core::config::CALLBACK_PATH) => {
+            oidc::callback(&portal, &cookies, &ctx, req.uri().query().unwrap_or("")).await
+        }
         (Method::GET | Method::HEAD, "/login") => {
             // `prompt=login` (a rule's `max_age`): the form even for a signed-in browser.
             let prompt = query_param(req.uri().query().unwrap_or(""), "prompt").is_some_and(|p| p == "login");

@@ -19,6 +19,10 @@ pub fn backend_names(cfg: &Config) -> Vec<&'static str> {
         })
         .collect();
     names.dedup();
+    // Users created by an `[[oidc]]` provider's sign-in (`provision = "create"`).
+    if !cfg.oidc.is_empty() && !names.contains(&"oidc") {
+        names.push("oidc");
+    }
     names
 }
 

@@ -7,6 +7,7 @@ mod errors;
 mod events;
 mod fastcgi;
 mod grpc;
+mod oidc;
 mod rule;
 mod sections;
 mod server;
@@ -20,6 +21,7 @@ pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig,
 pub use events::EventsConfig;
 pub use fastcgi::{FastcgiConfig, FastcgiListen};
 pub use grpc::{GrpcConfig, GrpcListen};
+pub use oidc::{CALLBACK_PATH, ClientSecret, OidcConfig, Provision, UsernameClaim};
 pub use rule::{Policy, RuleConfig};
 pub use sections::{
     DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, TokensConfig, UsersConfig,
@@ -72,6 +74,8 @@ pub struct Config {
     pub events: EventsConfig,
     /// TOTP codes as a second factor (issuer, sealing key, window).
     pub totp: TotpConfig,
+    /// OpenID Connect providers for the portal (`[[oidc]]`).
+    pub oidc: Vec<OidcConfig>,
 }
 
 impl Default for Config {
@@ -91,6 +95,7 @@ impl Default for Config {
             grpc: None,
             events: EventsConfig::default(),
             totp: TotpConfig::default(),
+            oidc: Vec::new(),
         }
     }
 }
@@ -195,6 +200,7 @@ impl Config {
             return Err("at most one local backend".into());
         }
         self.totp.validate()?;
+        oidc::validate_all(&self.oidc, self.session.as_ref().and_then(|s| s.portal_url.as_deref()))?;
         Ok(())
     }
 }

@@ -40,6 +40,7 @@
 #[doc(hidden)]
 pub mod conformance;
 mod events;
+mod identity_record;
 mod open;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -48,6 +49,7 @@ mod totp_record;
 mod types;
 
 pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOMES, OutcomeFilter};
+pub use identity_record::ExternalIdentity;
 pub use open::{StoreLocation, open_store};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use totp_record::TotpRecord;
@@ -209,4 +211,24 @@ pub trait UserStore: Send + std::fmt::Debug {
     fn consume_recovery_code(&mut self, backend: &str, user: &str, hash: &str, now: i64) -> Result<bool>;
     /// How many of the account's recovery codes are unused.
     fn unused_recovery_codes(&self, backend: &str, user: &str) -> Result<u64>;
+
+    /// The Wicket user a provider's subject signs in as (issue 16).
+    fn find_identity(&self, provider: &str, subject: &str) -> Result<Option<ExternalIdentity>> {
+        let _ = (provider, subject);
+        Err(crate::Error::Invalid("this store keeps no external identities".into()))
+    }
+    /// Records a provider's subject; a name already held is [`crate::Error::UserExists`].
+    fn add_identity(&mut self, identity: &ExternalIdentity) -> Result<()> {
+        let _ = identity;
+        Err(crate::Error::Invalid("this store keeps no external identities".into()))
+    }
+    /// Records a sign-in of a subject.
+    fn touch_identity(&mut self, provider: &str, subject: &str, now: i64) -> Result<()> {
+        let _ = (provider, subject, now);
+        Err(crate::Error::Invalid("this store keeps no external identities".into()))
+    }
+    /// Every recorded subject, by provider and name.
+    fn list_identities(&self) -> Result<Vec<ExternalIdentity>> {
+        Err(crate::Error::Invalid("this store keeps no external identities".into()))
+    }
 }

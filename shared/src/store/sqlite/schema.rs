@@ -218,4 +218,30 @@ BEGIN
     DELETE FROM recovery_codes WHERE backend = 'local' AND user_name = OLD.name;
 END;
 "#,
+    // 6 (issue 16): external identities. Which Wicket user an
+    // OpenID Connect subject signs in as: `local` = linked to an existing local user (one
+    // subject per provider per user), `oidc` = created on first sign-in (the name belongs to
+    // one subject of one provider). A local user's links follow a rename and go with the
+    // user. Nothing here moves the generation: a session, not this row, carries a sign-in.
+    r#"
+CREATE TABLE external_identities (
+    provider   TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    backend    TEXT NOT NULL CHECK (backend IN ('local', 'oidc')),
+    user_name  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_login INTEGER,
+    PRIMARY KEY (provider, subject)
+) STRICT;
+CREATE UNIQUE INDEX external_identities_created ON external_identities (user_name) WHERE backend = 'oidc';
+CREATE UNIQUE INDEX external_identities_linked ON external_identities (provider, user_name) WHERE backend = 'local';
+CREATE TRIGGER users_identities_renamed AFTER UPDATE OF name ON users WHEN NEW.name IS NOT OLD.name
+BEGIN
+    UPDATE external_identities SET user_name = NEW.name WHERE backend = 'local' AND user_name = OLD.name;
+END;
+CREATE TRIGGER users_identities_deleted AFTER DELETE ON users
+BEGIN
+    DELETE FROM external_identities WHERE backend = 'local' AND user_name = OLD.name;
+END;
+"#,
 ];

@@ -189,4 +189,16 @@ impl UserStore for SqliteStore {
     fn unused_recovery_codes(&self, backend: &str, user: &str) -> Result<u64> {
         SqliteStore::unused_recovery_codes(self, backend, user)
     }
+    fn find_identity(&self, provider: &str, subject: &str) -> Result<Option<crate::store::ExternalIdentity>> {
+        SqliteStore::find_identity(self, provider, subject)
+    }
+    fn add_identity(&mut self, identity: &crate::store::ExternalIdentity) -> Result<()> {
+        SqliteStore::add_identity(self, identity)
+    }
+    fn touch_identity(&mut self, provider: &str, subject: &str, now: i64) -> Result<()> {
+        SqliteStore::touch_identity(self, provider, subject, now)
+    }
+    fn list_identities(&self) -> Result<Vec<crate::store::ExternalIdentity>> {
+        SqliteStore::list_identities(self)
+    }
 }
