@@ -77,7 +77,7 @@ pub(crate) async fn access_check<B>(app: &Arc<App>, peer: SocketAddr, req: &Requ
     };
     let access = decide_and_log(app, &rt, &target, offered, &required).await;
     match access {
-        Access::Challenge { .. } => {
+        Access::Challenge { .. } | Access::SecondFactor { .. } => {
             let from_proxy = any_contains(&rt.trusted, &peer.ip());
             to_portal(&rt, session, req, from_proxy, tried, access)
         }
@@ -113,6 +113,11 @@ fn to_portal<B>(
         // Signed in, but too long ago for this rule: the portal asks again instead of
         // sending the browser straight back.
         login.push_str(if original.is_empty() { "?prompt=login" } else { "&prompt=login" });
+    }
+    if matches!(access, Access::SecondFactor { step_up: true }) {
+        // Signed in with a password only, on a `two_factor` rule: the portal asks for the
+        // code and upgrades the session.
+        login.push_str(if original.is_empty() { "?prompt=two_factor" } else { "&prompt=two_factor" });
     }
     let wants_html = req.headers().get_all(ACCEPT).iter().any(|v| v.as_bytes().windows(9).any(|w| w == b"text/html"));
     let mut r = if req.uri().path() == "/auth/forward" && wants_html {
@@ -209,6 +214,7 @@ pub fn proxy_answer(rt: &Runtime, tried: Tried, access: Access) -> Response<Body
         Access::Challenge { stale, bearer_error, .. } => challenge(rt, tried, stale, bearer_error),
         Access::Forbidden { reason, insufficient_scope } => forbidden(rt, reason, insufficient_scope.as_deref()),
         Access::Unavailable => unavailable(),
+        Access::SecondFactor { .. } => second_factor_required(),
     };
     *r.body_mut() = Full::new(Bytes::new());
     r
@@ -241,7 +247,17 @@ fn whoami_answer(rt: &Runtime, tried: Tried, access: Access) -> Response<Body> {
         Access::Challenge { stale, bearer_error, .. } => challenge(rt, tried, stale, bearer_error),
         Access::Forbidden { reason, insufficient_scope } => forbidden(rt, reason, insufficient_scope.as_deref()),
         Access::Unavailable => unavailable(),
+        Access::SecondFactor { .. } => second_factor_required(),
     }
+}
+
+/// A `two_factor` rule and no second factor: 401 without a `WWW-Authenticate` challenge
+/// (Basic or Digest could never pass), `X-Wicket-Reason: second_factor_required`, and a
+/// body saying so; the proxy front adds the portal's `Location` for browsers.
+fn second_factor_required() -> Response<Body> {
+    let mut r = text(StatusCode::UNAUTHORIZED, "a second factor is required: sign in through the portal\n");
+    r.headers_mut().insert("x-wicket-reason", HeaderValue::from_static("second_factor_required"));
+    r
 }
 
 /// 403; for a missing scope with the RFC 6750 challenge naming it (the core only names

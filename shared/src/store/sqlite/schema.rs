@@ -218,4 +218,9 @@ BEGIN
     DELETE FROM recovery_codes WHERE backend = 'local' AND user_name = OLD.name;
 END;
 "#,
+    // 6: how many factors a session was opened (or stepped up) with: 1 = password, 2 =
+    // password and a second-factor code. Rows from before stay one-factor sessions.
+    r#"
+ALTER TABLE sessions ADD COLUMN factors INTEGER NOT NULL DEFAULT 1;
+"#,
 ];
