@@ -88,6 +88,13 @@ pub enum Purpose {
     Logout,
     /// `POST /password`.
     PasswordChange,
+    /// `POST /login/code`: the code of a pending sign-in (bound to the pre-login cookie and
+    /// the pending sign-in itself).
+    SecondFactor,
+    /// `POST /login/step-up`.
+    StepUp,
+    /// `POST /account/two-factor`.
+    TwoFactorAccount,
 }
 
 impl Purpose {
@@ -96,6 +103,9 @@ impl Purpose {
             Self::Login => "login",
             Self::Logout => "logout",
             Self::PasswordChange => "password",
+            Self::SecondFactor => "second_factor",
+            Self::StepUp => "step_up",
+            Self::TwoFactorAccount => "two_factor_account",
         }
     }
 }

@@ -231,6 +231,7 @@ pub fn signed_in(brand: &Branding<'_>, page: &SignedInPage<'_>) -> String {
     if page.can_change_password {
         body.push_str(&format!("<p class=\"links\"><a href=\"{PASSWORD_PATH}\">Change password</a></p>\n"));
     }
+    body.push_str(&format!("<p class=\"links\"><a href=\"{}\">Two-factor sign-in</a></p>\n", totp::ACCOUNT_PATH));
     document(brand, "You are signed in", None, &body)
 }
 
@@ -316,6 +317,9 @@ fn document(brand: &Branding<'_>, heading: &str, lead: Option<&str>, body: &str)
         title = escape(brand.title),
     )
 }
+
+#[path = "pages_totp.rs"]
+pub mod totp;
 
 #[cfg(test)]
 #[path = "pages_tests.rs"]
