@@ -103,15 +103,11 @@ fn code_field(id: &str, label: &str) -> String {
 pub fn account(brand: &Branding<'_>, page: &AccountPage<'_>) -> String {
     let mut body = alert(page.error);
     body.push_str(&format!("<div class=\"notice\" role=\"status\">{}</div>\n", escape(page.notice.unwrap_or(""))));
-    let form = |action: &str| {
-        let mut f = format!("<form method=\"post\" action=\"{ACCOUNT_PATH}\">\n");
-        f.push_str(&hidden(field::CSRF, page.csrf));
-        f.push_str(&hidden(ACTION, action));
-        if !page.rd.is_empty() {
-            f.push_str(&hidden(field::RD, page.rd));
-        }
-        f
-    };
+    body.push_str(&format!("<form method=\"post\" action=\"{ACCOUNT_PATH}\">\n"));
+    body.push_str(&hidden(field::CSRF, page.csrf));
+    if !page.rd.is_empty() {
+        body.push_str(&hidden(field::RD, page.rd));
+    }
     let lead;
     if page.enrolled {
         lead = format!(
@@ -119,15 +115,16 @@ pub fn account(brand: &Branding<'_>, page: &AccountPage<'_>) -> String {
             page.recovery_left,
             if page.recovery_left == 1 { "" } else { "s" }
         );
-        body.push_str(&form("reset"));
-        body.push_str(&code_field("reset_code", "Current code"));
-        body.push_str("<button type=\"submit\" class=\"secondary\">Turn off two-factor sign-in</button>\n</form>\n");
-        body.push_str(&form("start"));
-        body.push_str(&code_field("again_code", "Current code"));
-        body.push_str("<button type=\"submit\" class=\"secondary\">Set up a new authenticator</button>\n</form>\n");
+        // One code for either change; the button pressed says which.
+        body.push_str(&code_field("code", "Current code from your app"));
+        body.push_str(&format!(
+            "<div class=\"actions\">\n<button type=\"submit\" name=\"{ACTION}\" value=\"start\" class=\"secondary\">\
+             New authenticator</button>\n<button type=\"submit\" name=\"{ACTION}\" value=\"reset\" \
+             class=\"secondary\">Turn off</button>\n</div>\n</form>\n"
+        ));
     } else {
         lead = "Protect your account with a code from an authenticator app on your phone.".to_string();
-        body.push_str(&form("start"));
+        body.push_str(&hidden(ACTION, "start"));
         body.push_str("<button type=\"submit\">Set up two-factor sign-in</button>\n</form>\n");
     }
     body.push_str(&format!("<p class=\"links\"><a href=\"{HOME_PATH}\">Back</a></p>\n"));
@@ -152,16 +149,21 @@ pub struct EnrolPage<'a> {
 /// The enrolment page: scan or type, then confirm with a first code.
 pub fn enrol(brand: &Branding<'_>, page: &EnrolPage<'_>) -> String {
     let mut body = alert(page.error);
-    body.push_str("<ol class=\"steps\">\n<li>Open your authenticator app and scan this code.</li>\n</ol>\n");
-    body.push_str(&format!("<div class=\"qr\" role=\"img\" aria-label=\"QR code to scan\">{}</div>\n", page.qr_svg));
-    // Groups of four, as apps show them; spaces are ignored when typed.
-    let grouped: Vec<String> =
-        page.secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
-    body.push_str(&format!(
-        "<details class=\"secret\">\n<summary>Can't scan? Enter this key by hand</summary>\n\
-         <p><code class=\"key\">{}</code></p>\n<p class=\"hint\">Time-based, 6 digits, 30 seconds.</p>\n</details>\n",
-        escape(&grouped.join(" "))
-    ));
+    if !page.secret.is_empty() {
+        body.push_str(&format!(
+            "<div class=\"qr\" role=\"img\" aria-label=\"QR code to scan with an authenticator app\">{}</div>\n",
+            page.qr_svg
+        ));
+        // Groups of four, as apps show them; spaces are ignored when typed.
+        let grouped: Vec<String> =
+            page.secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+        body.push_str(&format!(
+            "<details class=\"secret\">\n<summary>Can't scan? Enter this key by hand</summary>\n\
+             <p><code class=\"key\">{}</code></p>\n<p class=\"hint\">Time-based, 6 digits, 30 seconds.</p>\n\
+             </details>\n",
+            escape(&grouped.join(" "))
+        ));
+    }
     body.push_str(&format!("<form method=\"post\" action=\"{ACCOUNT_PATH}\">\n"));
     body.push_str(&hidden(field::CSRF, page.csrf));
     body.push_str(&hidden(ACTION, "confirm"));
@@ -175,7 +177,12 @@ pub fn enrol(brand: &Branding<'_>, page: &EnrolPage<'_>) -> String {
          <button type=\"submit\">Turn on</button>\n</form>\n"
     ));
     body.push_str(&format!("<p class=\"links\"><a href=\"{ACCOUNT_PATH}\">Cancel</a></p>\n"));
-    document(brand, "Set up two-factor sign-in", Some("Scan, then type the code the app shows."), &body)
+    let lead = if page.secret.is_empty() {
+        "Type the code your authenticator app shows for this account."
+    } else {
+        "Scan the QR code with your authenticator app, then type the code it shows."
+    };
+    document(brand, "Set up your authenticator", Some(lead), &body)
 }
 
 /// The recovery codes, shown once after the enrolment is confirmed.
