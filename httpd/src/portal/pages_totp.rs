@@ -63,13 +63,13 @@ pub fn code(brand: &Branding<'_>, page: &CodePage<'_>) -> String {
          <input id=\"code\" name=\"{CODE}\" type=\"text\" autocomplete=\"one-time-code\" inputmode=\"numeric\" \
          autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"32\" required autofocus \
          aria-describedby=\"code_hint\">\n\
-         <p class=\"hint\" id=\"code_hint\">The 6-digit code from your authenticator app.</p>\n</div>\n\
+         <p class=\"hint\" id=\"code_hint\">6 digits; a new one every 30 seconds.</p>\n</div>\n\
          <button type=\"submit\">Verify</button>\n</form>\n\
          <details class=\"recovery\">\n<summary>Use a recovery code</summary>\n\
          <p class=\"hint\">Lost your phone? Type one of your recovery codes (like <code>abcd-efgh-jkmn</code>) \
          in the code field above. Each recovery code works once.</p>\n</details>\n"
     ));
-    let lead = format!("Signed in as {}: enter the code to continue.", page.user);
+    let lead = format!("{}, enter the code from your authenticator app to continue.", page.user);
     document(brand, "Two-factor sign-in", Some(&lead), &body)
 }
 
