@@ -189,3 +189,19 @@ fn wrong_passwords_in_the_form_are_throttled() {
     let said = s.browse("throttled.mjs", &[("WICKET_APP_URL", s.url("app", "/page")), ("WICKET_FAILURES", "3".into())]);
     assert!(said.contains("throttled: 3 passed, 0 failed"), "{said}");
 }
+
+#[test]
+fn two_factor_sign_in_step_up_and_recovery_codes_in_a_browser() {
+    if !require_browser(true) {
+        return;
+    }
+    let keys = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let extra = format!(
+        "[totp]\nkey_file = \"{}\"\n[[rule]]\npath = \"^/admin/\"\npolicy = \"two_factor\"\n",
+        keys.path().join("totp.key").display()
+    );
+    let s = Site::start(&extra);
+    let vars = [("WICKET_APP_URL", s.url("app", "/page")), ("WICKET_ADMIN_URL", s.url("app", "/admin/x"))];
+    let said = s.browse("totp.mjs", &vars);
+    assert!(said.contains("totp: 6 passed, 0 failed"), "{said}");
+}

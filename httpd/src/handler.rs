@@ -100,13 +100,22 @@ pub(crate) async fn check_browser(
         None => Offered::Nothing,
     };
     let access = decide_and_log(app, rt, target, offered, required).await;
-    let Access::Challenge { fresh_login, .. } = access else { return (access, None) };
+    let (fresh_login, step_up) = match access {
+        Access::Challenge { fresh_login, .. } => (fresh_login, false),
+        Access::SecondFactor { step_up } => (false, step_up),
+        _ => return (access, None),
+    };
     let original = original();
     let mut login = portal_login_url(session, &original);
     if fresh_login {
         // Signed in, but too long ago for this rule: the portal asks again instead of
         // sending the browser straight back.
         login.push_str(if original.is_empty() { "?prompt=login" } else { "&prompt=login" });
+    }
+    if step_up {
+        // Signed in with a password only, on a `two_factor` rule: the portal asks for the
+        // code and upgrades the session.
+        login.push_str(if original.is_empty() { "?prompt=two_factor" } else { "&prompt=two_factor" });
     }
     (access, Some(login))
 }
@@ -226,6 +235,7 @@ pub fn proxy_answer(rt: &Runtime, tried: Tried, access: Access) -> Response<Body
         Access::Challenge { stale, bearer_error, .. } => challenge(rt, tried, stale, bearer_error),
         Access::Forbidden { reason, insufficient_scope } => forbidden(rt, reason, insufficient_scope.as_deref()),
         Access::Unavailable => unavailable(),
+        Access::SecondFactor { .. } => second_factor_required(),
     };
     *r.body_mut() = Full::new(Bytes::new());
     r
@@ -258,7 +268,17 @@ fn whoami_answer(rt: &Runtime, tried: Tried, access: Access) -> Response<Body> {
         Access::Challenge { stale, bearer_error, .. } => challenge(rt, tried, stale, bearer_error),
         Access::Forbidden { reason, insufficient_scope } => forbidden(rt, reason, insufficient_scope.as_deref()),
         Access::Unavailable => unavailable(),
+        Access::SecondFactor { .. } => second_factor_required(),
     }
+}
+
+/// A `two_factor` rule and no second factor: 401 without a `WWW-Authenticate` challenge
+/// (Basic or Digest could never pass), `X-Wicket-Reason: second_factor_required`, and a
+/// body saying so; the proxy front adds the portal's `Location` for browsers.
+fn second_factor_required() -> Response<Body> {
+    let mut r = text(StatusCode::UNAUTHORIZED, "a second factor is required: sign in through the portal\n");
+    r.headers_mut().insert("x-wicket-reason", HeaderValue::from_static("second_factor_required"));
+    r
 }
 
 /// 403; for a missing scope with the RFC 6750 challenge naming it (the core only names

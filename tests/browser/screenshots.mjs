@@ -48,6 +48,12 @@ const shots = [
   ['password.html', 'password.png', { width: 1000, height: 820 }],
   ['error.html', 'error.png', { width: 1000, height: 560 }],
   ['login.html', 'login-phone.png', { width: 390, height: 720 }],
+  ['code.html', 'totp-code.png', { width: 1000, height: 720 }],
+  ['code-error.html', 'totp-code-error.png', { width: 1000, height: 720 }],
+  ['two-factor-enrol.html', 'totp-enrol.png', { width: 1000, height: 980 }],
+  ['recovery-codes.html', 'totp-recovery-codes.png', { width: 1000, height: 900 }],
+  ['two-factor-account.html', 'totp-account.png', { width: 1000, height: 820 }],
+  ['code.html', 'totp-code-phone.png', { width: 390, height: 720 }],
 ];
 
 const server = await servePortalSamples(samples);

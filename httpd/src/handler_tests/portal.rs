@@ -286,3 +286,5 @@ async fn locking_the_account_ends_its_sessions_at_once() {
 
 mod max_age;
 mod password;
+mod totp;
+mod totp_account;

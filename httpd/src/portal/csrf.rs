@@ -91,6 +91,13 @@ pub enum Purpose {
     /// The OpenID Connect flow cookie (`/oidc/start` to `/oidc/callback`), bound to its own
     /// payload.
     OidcFlow,
+    /// `POST /login/code`: the code of a pending sign-in (bound to the pre-login cookie and
+    /// the pending sign-in itself).
+    SecondFactor,
+    /// `POST /login/step-up`.
+    StepUp,
+    /// `POST /account/two-factor`.
+    TwoFactorAccount,
 }
 
 impl Purpose {
@@ -100,6 +107,9 @@ impl Purpose {
             Self::Logout => "logout",
             Self::PasswordChange => "password",
             Self::OidcFlow => "oidc-flow",
+            Self::SecondFactor => "second_factor",
+            Self::StepUp => "step_up",
+            Self::TwoFactorAccount => "two_factor_account",
         }
     }
 }

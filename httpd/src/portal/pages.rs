@@ -255,6 +255,7 @@ pub fn signed_in(brand: &Branding<'_>, page: &SignedInPage<'_>) -> String {
     if page.can_change_password {
         body.push_str(&format!("<p class=\"links\"><a href=\"{PASSWORD_PATH}\">Change password</a></p>\n"));
     }
+    body.push_str(&format!("<p class=\"links\"><a href=\"{}\">Two-factor sign-in</a></p>\n", totp::ACCOUNT_PATH));
     document(brand, "You are signed in", None, &body)
 }
 
@@ -354,6 +355,8 @@ fn query_value(value: &str) -> String {
         })
         .collect()
 }
+#[path = "pages_totp.rs"]
+pub mod totp;
 
 #[cfg(test)]
 #[path = "pages_tests.rs"]

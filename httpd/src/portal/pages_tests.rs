@@ -249,7 +249,72 @@ fn write_samples() {
     let headers: serde_json::Map<String, serde_json::Value> =
         security_headers(&policy).into_iter().map(|(k, v)| (k.to_string(), v.into())).collect();
     let headers = ("headers.json", serde_json::Value::Object(headers).to_string());
-    for (name, text) in pages.into_iter().chain([headers]) {
+    let uri = "otpauth://totp/Example%20Corp:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Example%20Corp";
+    let qr = wicket_core::totp::qr::svg(uri).unwrap_or_else(|e| panic!("{e}"));
+    let codes = [
+        "k7xm-2pqr-9wdt",
+        "b4nh-c8vz-3fyj",
+        "r2tq-m6kx-p9wa",
+        "h5dv-7jzn-c3eb",
+        "w8fp-4gty-k2mr",
+        "z3qa-n7bx-d5vh",
+        "e9rk-2wfm-t6cy",
+        "j4hx-p8nq-b3dz",
+        "m6ty-c2va-k9fr",
+        "q5bn-x7jw-h2pe",
+    ];
+    let totp_pages = [
+        (
+            "code.html",
+            totp::code(
+                &brand,
+                &totp::CodePage {
+                    action: totp::CODE_PATH,
+                    error: None,
+                    csrf: "T",
+                    pending: "P",
+                    rd: "",
+                    user: "alice",
+                },
+            ),
+        ),
+        (
+            "code-error.html",
+            totp::code(
+                &brand,
+                &totp::CodePage {
+                    action: totp::CODE_PATH,
+                    error: Some("That code was already used. Wait for the next code and try again."),
+                    csrf: "T",
+                    pending: "P",
+                    rd: "",
+                    user: "alice",
+                },
+            ),
+        ),
+        (
+            "two-factor-enrol.html",
+            totp::enrol(
+                &brand,
+                &totp::EnrolPage {
+                    qr_svg: &qr,
+                    secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                    error: None,
+                    csrf: "T",
+                    rd: "",
+                },
+            ),
+        ),
+        ("recovery-codes.html", totp::recovery_codes(&brand, &codes, totp::ACCOUNT_PATH)),
+        (
+            "two-factor-account.html",
+            totp::account(
+                &brand,
+                &totp::AccountPage { enrolled: true, recovery_left: 9, error: None, notice: None, csrf: "T", rd: "" },
+            ),
+        ),
+    ];
+    for (name, text) in pages.into_iter().chain(totp_pages).chain([headers]) {
         std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }

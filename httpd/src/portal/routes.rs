@@ -17,6 +17,9 @@
 mod oidc;
 mod oidc_http;
 mod password;
+mod sign_in;
+mod totp;
+mod totp_account;
 
 use super::cookie::{CookieOptions, Cookies, Lifetime, Lookup, delete_cookie, set_cookie};
 use super::csrf::{self, Binding, CsrfKey, Purpose};
@@ -32,6 +35,7 @@ use http_body_util::Full;
 use hyper::header::{COOKIE, HeaderName, HeaderValue, LOCATION, RETRY_AFTER, SET_COOKIE};
 use hyper::{Method, Request, Response, StatusCode};
 use password::change_password;
+use sign_in::finish_sign_in;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +53,7 @@ const SIGN_IN_FAILED: &str = "The username or password is incorrect.";
 pub fn is_portal_path(path: &str) -> bool {
     matches!(path, "/login" | "/logout" | "/" | "/account" | pages::PASSWORD_PATH | pages::CSS_PATH)
         || matches!(path, pages::OIDC_START_PATH | wicket_core::config::CALLBACK_PATH)
+        || pages::totp::is_totp_path(path)
 }
 
 /// Everything a portal request needs from the current config.
@@ -225,7 +230,11 @@ pub async fn serve<B: FormBody>(
         }
         (Method::GET | Method::HEAD, "/login") => {
             // `prompt=login` (a rule's `max_age`): the form even for a signed-in browser.
-            let prompt = query_param(req.uri().query().unwrap_or(""), "prompt").is_some_and(|p| p == "login");
+            let prompt_param = query_param(req.uri().query().unwrap_or(""), "prompt");
+            if prompt_param.as_deref() == Some("two_factor") {
+                return totp::to_step_up(&portal, &query_rd);
+            }
+            let prompt = prompt_param.is_some_and(|p| p == "login");
             if !prompt && portal.signed_in(&cookies, &ctx).await.is_some() {
                 return portal.see_other(redirect_target(Some(&query_rd), &portal.policy, pages::HOME_PATH));
             }
@@ -281,6 +290,17 @@ pub async fn serve<B: FormBody>(
             Some((id, hash)) => portal.password_page(StatusCode::OK, &id, &hash, None, false),
             None => portal.see_other("/login"),
         },
+        (Method::POST, pages::totp::CODE_PATH) => totp::post_code(app, &portal, &cookies, &ctx, req.into_body()).await,
+        (Method::GET | Method::HEAD, pages::totp::STEP_UP_PATH) => {
+            totp::step_up_page(&portal, &cookies, &ctx, &query_rd).await
+        }
+        (Method::POST, pages::totp::STEP_UP_PATH) => {
+            totp::post_step_up(app, &portal, &cookies, &ctx, req.into_body()).await
+        }
+        (Method::GET | Method::HEAD, pages::totp::ACCOUNT_PATH) => totp_account::page(&portal, &cookies, &ctx).await,
+        (Method::POST, pages::totp::ACCOUNT_PATH) => {
+            totp_account::post(app, &portal, &cookies, &ctx, req.into_body()).await
+        }
         (Method::POST, pages::PASSWORD_PATH) => {
             let Some(form) = read_form(req.into_body()).await else {
                 return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
@@ -289,7 +309,9 @@ pub async fn serve<B: FormBody>(
         }
         _ => {
             let mut r = portal.error(StatusCode::METHOD_NOT_ALLOWED, "Not allowed", "This page does not take that.");
-            let allow = if matches!(path.as_str(), "/login" | "/logout" | pages::PASSWORD_PATH) {
+            let allow = if matches!(path.as_str(), "/login" | "/logout" | pages::PASSWORD_PATH)
+                || pages::totp::is_totp_path(&path)
+            {
                 "GET, HEAD, POST"
             } else {
                 "GET, HEAD"
@@ -346,52 +368,11 @@ async fn login(app: &App, portal: &Portal<'_>, cookies: &Cookies, ctx: &Context,
             return portal.login_page(StatusCode::UNAUTHORIZED, &prelogin, Some(SIGN_IN_FAILED), &username, &rd);
         }
     };
-    // A fresh session, whatever cookie the browser brought (no fixation).
-    let opened = {
-        let (id, rt) = (id.clone(), portal.rt.clone());
-        tokio::task::spawn_blocking(move || rt.auth.open_session(&id, remember_me)).await
-    };
-    let session = match opened {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            tracing::warn!("portal: could not open a session: {e}");
-            let msg = "Sign-in is unavailable right now. Please try again later.";
-            return portal.login_page(StatusCode::SERVICE_UNAVAILABLE, &prelogin, Some(msg), &username, &rd);
-        }
-        Err(_) => return text_unavailable(),
-    };
-    // The session this browser brought (signing in again after a rule's `max_age`, or as
-    // someone else) ends: its cookie is about to be replaced, and a session nobody holds
-    // must not stay usable until it expires.
-    if let Some(old) = portal.session_cookie(cookies) {
-        let rt = portal.rt.clone();
-        match tokio::task::spawn_blocking(move || rt.auth.close_session(&old)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!("portal: could not end the replaced session: {e}"),
-            Err(_) => tracing::warn!("portal: could not end the replaced session"),
-        }
+    // An account with a confirmed second factor signs in with a code first.
+    if let Some(r) = totp::code_needed(portal, &prelogin, &id, remember_me, &rd).await {
+        return r;
     }
-    let lifetime = if session.persistent {
-        Lifetime::Persistent(Duration::from_secs(
-            u64::try_from(session.expires_at.saturating_sub(portal.now)).unwrap_or(1).max(1),
-        ))
-    } else {
-        Lifetime::BrowserSession
-    };
-    let value = session.cookie.expose_str().unwrap_or_default();
-    let mut r = portal.see_other(redirect_target(Some(&rd), &portal.policy, pages::HOME_PATH));
-    match set_cookie(&portal.cfg.name, value, &portal.cookie_options(), lifetime) {
-        Ok(c) => append(&mut r, SET_COOKIE, &c),
-        Err(e) => {
-            tracing::warn!("portal: session cookie: {e}");
-            return text_unavailable();
-        }
-    }
-    if let Ok(c) = delete_cookie(name, &portal.prelogin_options()) {
-        append(&mut r, SET_COOKIE, &c);
-    }
-    app.audit(&portal_event(ctx, &id.name, "session_opened", &id.backend));
-    r
+    finish_sign_in(app, portal, cookies, ctx, &id, remember_me, &rd, 1).await
 }
 
 /// `POST /logout`: with a token bound to this session, the session ends and the cookie is

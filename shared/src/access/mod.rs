@@ -6,7 +6,8 @@
 //! plus the front's own `users`/`group`/`all_groups`/`scope` asks, [`query`]), then calls [`decide`]. It runs, in order:
 //! the rule's verdict (`bypass`, `deny`, an unknown host), the credential through
 //! [`Authenticator::verify`], the rule's `max_age` (a session signed in longer ago is
-//! challenged with `fresh_login`), the user and group requirements, the scope requirements — and answers
+//! challenged with `fresh_login`), the user and group requirements, a `two_factor` rule's
+//! second factor ([`Access::SecondFactor`]), the scope requirements — and answers
 //! an [`Access`] with the audit events to write and the delay to wait. Each front renders
 //! the `Access` in its protocol; none reaches into the throttle, cache or store.
 
@@ -192,6 +193,13 @@ pub enum Access {
     },
     /// A backend that could decide is down.
     Unavailable,
+    /// A `two_factor` rule wants a second factor this request has not proven.
+    SecondFactor {
+        /// A live one-factor session: the portal asks for the code and upgrades it
+        /// (step-up). False for no credentials, or for ones that cannot carry a code (Basic,
+        /// Digest, a Bearer token the rule does not accept), which are refused unverified.
+        step_up: bool,
+    },
 }
 
 /// [`decide`]'s result.
@@ -218,17 +226,25 @@ impl Decided {
 pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, required: &Requirements) -> Decided {
     let ctx = target.context();
     let none: &[String] = &[];
-    let (rule_who, max_age) = match &required.rule {
-        RuleMatch::Default => ([none, none, none], None),
+    // `Some(bearer accepted)` under a `two_factor` rule.
+    let (rule_who, max_age, two_factor) = match &required.rule {
+        RuleMatch::Default => ([none, none, none], None, None),
         RuleMatch::Matched { policy: Policy::Bypass, .. } => return Decided::now(Access::Bypass),
         RuleMatch::Matched { policy: Policy::Deny, .. } => return refused(&ctx, Refusal::DeniedByRule),
         RuleMatch::HostUnknown { .. } => return refused(&ctx, Refusal::HostUnknown),
-        RuleMatch::Matched { policy: Policy::Authenticated, users, groups, all_groups, max_age, .. } => {
-            ([&users[..], &groups[..], &all_groups[..]], *max_age)
-        }
+        RuleMatch::Matched {
+            policy: policy @ (Policy::Authenticated | Policy::TwoFactor),
+            users,
+            groups,
+            all_groups,
+            max_age,
+            bearer,
+            ..
+        } => ([&users[..], &groups[..], &all_groups[..]], *max_age, (*policy == Policy::TwoFactor).then_some(*bearer)),
     };
     let asked_who = [&required.users[..], &required.groups[..], &required.all_groups[..]];
     let credential = match offered {
+        Offered::Nothing if two_factor.is_some() => return Decided::now(Access::SecondFactor { step_up: false }),
         Offered::Nothing => {
             return Decided::now(Access::Challenge {
                 stale: false,
@@ -254,6 +270,19 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
         Offered::Credential(c) => c,
     };
     let scheme = credential.kind();
+    // Credentials sent with every request cannot carry a code: refused before any password
+    // is checked, so a two-factor resource is no password oracle.
+    let carries_factors = match credential.scheme() {
+        None => true,
+        Some(Scheme::Bearer) => two_factor == Some(true),
+        Some(_) => false,
+    };
+    if two_factor.is_some() && !carries_factors {
+        let mut d = Decided::now(Access::SecondFactor { step_up: false });
+        d.events.push(event(&ctx, scheme, "-", "second_factor_required", "-"));
+        return d;
+    }
+    let is_session = credential.scheme().is_none();
     let refused_token = (credential.scheme() == Some(Scheme::Bearer)).then_some(BearerError::InvalidToken);
     let outcome = auth.verify(credential, &ctx).await;
     let too_old = match (max_age, outcome.auth_time) {
@@ -277,6 +306,9 @@ pub async fn decide(auth: &Authenticator, target: &Target, offered: Offered, req
             if let Some(reason) = not_admitted {
                 d.events.push(event(&ctx, scheme, &id.name, reason.as_str(), &id.backend));
                 Access::Forbidden { reason, insufficient_scope: None }
+            } else if two_factor.is_some() && is_session && !outcome.two_factor {
+                d.events.push(event(&ctx, scheme, &id.name, "second_factor_required", &id.backend));
+                Access::SecondFactor { step_up: true }
             } else if let Some(missing) = missing {
                 d.events.push(event(&ctx, scheme, &id.name, Refusal::Scope.as_str(), &id.backend));
                 let named = is_scope_token(missing).then(|| missing.clone());

@@ -35,6 +35,8 @@ pub struct Rule {
     pub all_groups: Vec<String>,
     /// A session older than this is sent back to the portal.
     pub max_age: Option<Duration>,
+    /// `two_factor`: Bearer tokens are accepted too.
+    pub bearer: bool,
 }
 
 /// What the rules say about a target.
@@ -56,6 +58,8 @@ pub enum RuleMatch {
         all_groups: Vec<String>,
         /// The longest a session may have been signed in; `None` = no limit.
         max_age: Option<Duration>,
+        /// `two_factor`: Bearer tokens are accepted too.
+        bearer: bool,
     },
     /// Rule number `rule` has a `host`, its other conditions hold, and the host is unknown:
     /// it might decide, so nothing after it may. Refused.
@@ -82,6 +86,9 @@ pub fn compile(rules: &[RuleConfig]) -> Result<Vec<Rule>> {
                 None => None,
                 Some(h) => Some(normalize_host(h).ok_or_else(|| Error::Invalid(format!("rule #{n}: host is empty")))?),
             };
+            if r.bearer && r.policy != Policy::TwoFactor {
+                return Err(Error::Invalid(format!("rule #{n}: bearer = true is only for policy = \"two_factor\"")));
+            }
             for (key, names) in [("users", &r.users), ("groups", &r.groups), ("all_groups", &r.all_groups)] {
                 if names.iter().any(|v| v.trim().is_empty()) {
                     return Err(Error::Invalid(format!("rule #{n}: {key} has an empty name")));
@@ -97,6 +104,7 @@ pub fn compile(rules: &[RuleConfig]) -> Result<Vec<Rule>> {
                 groups: r.groups.clone(),
                 all_groups: r.all_groups.clone(),
                 max_age: r.max_age,
+                bearer: r.bearer,
             })
         })
         .collect()
@@ -143,6 +151,7 @@ pub fn decide(rules: &[Rule], t: &Target) -> RuleMatch {
             groups: r.groups.clone(),
             all_groups: r.all_groups.clone(),
             max_age: r.max_age,
+            bearer: r.bearer,
         };
     }
     RuleMatch::Default
@@ -205,7 +214,8 @@ policy = "deny"
                 users: Vec::new(),
                 groups: vec!["admins".to_string()],
                 all_groups: Vec::new(),
-                max_age: None
+                max_age: None,
+                bearer: false
             }
         );
         assert_eq!(decide(&rules, &target("other.org", "/admin/x", "GET", "1.2.3.4")), RuleMatch::Default);

@@ -71,6 +71,7 @@ async fn deny_and_bypass_rules_decide_before_credentials() {
             groups: Vec::new(),
             all_groups: Vec::new(),
             max_age: None,
+            bearer: false,
         },
         ..Requirements::identity()
     };
@@ -158,6 +159,7 @@ async fn a_session_older_than_the_rules_max_age_must_sign_in_again() {
             groups: Vec::new(),
             all_groups: Vec::new(),
             max_age: max_age.map(Duration::from_secs),
+            bearer: false,
         },
         ..Requirements::identity()
     };
@@ -236,6 +238,7 @@ async fn users_any_groups_and_all_groups_each_decide() {
         groups: Vec::new(),
         all_groups: v(&["a"]),
         max_age: None,
+        bearer: false,
     };
     let both = |q: Requirements| Requirements { rule: rule.clone(), ..q };
     assert!(matches!(decide(&auth, &target(), alice(), &both(ask(&[], &["b"], &[]))).await.access, Access::Allow(_)));
@@ -266,4 +269,65 @@ async fn a_token_of_an_ldap_user_carries_their_wicket_groups() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+fn two_factor_rule(bearer: bool) -> Requirements {
+    Requirements {
+        rule: RuleMatch::Matched {
+            rule: 1,
+            policy: Policy::TwoFactor,
+            users: Vec::new(),
+            groups: Vec::new(),
+            all_groups: Vec::new(),
+            max_age: None,
+            bearer,
+        },
+        ..Requirements::identity()
+    }
+}
+
+#[tokio::test]
+async fn a_two_factor_rule_takes_only_two_factor_sessions_and_steps_up_the_others() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, _clock) = session_fixture(&dir);
+    let id = crate::local::identity(
+        &auth.chain().local.as_ref().and_then(|l| l.user("alice").ok().flatten()).unwrap_or_else(|| panic!("alice")),
+    );
+    let one = auth.open_session(&id, false).unwrap_or_else(|e| panic!("{e}"));
+    let cookie = |s: &Secret| Offered::Credential(Credential::Session(Secret::new(s.expose().to_vec())));
+    let d = decide(&auth, &target(), cookie(&one.cookie), &two_factor_rule(false)).await;
+    assert_eq!(d.access, Access::SecondFactor { step_up: true });
+    assert_eq!(outcomes(&d), vec!["accepted", "second_factor_required"]);
+    // The same session passes an `authenticated` rule.
+    let d = decide(&auth, &target(), cookie(&one.cookie), &Requirements::identity()).await;
+    assert!(matches!(d.access, Access::Allow(_)), "{:?}", d.access);
+
+    let two = auth.open_session_with(&id, false, 2).unwrap_or_else(|e| panic!("{e}"));
+    let d = decide(&auth, &target(), cookie(&two.cookie), &two_factor_rule(false)).await;
+    assert!(matches!(d.access, Access::Allow(_)), "{:?}", d.access);
+
+    // Step-up: a fresh id with two factors; the old id ends.
+    let up = auth.step_up_session(&one.cookie).unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("none"));
+    assert_ne!(up.cookie.expose(), one.cookie.expose());
+    let d = decide(&auth, &target(), cookie(&up.cookie), &two_factor_rule(false)).await;
+    assert!(matches!(d.access, Access::Allow(_)), "{:?}", d.access);
+    let d = decide(&auth, &target(), cookie(&one.cookie), &Requirements::identity()).await;
+    assert!(matches!(d.access, Access::Challenge { .. }), "the old id ended: {:?}", d.access);
+}
+
+#[tokio::test]
+async fn a_two_factor_rule_refuses_basic_unverified_and_bearer_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (auth, token) = fixture(&dir);
+    let d = decide(&auth, &target(), alice(), &two_factor_rule(false)).await;
+    assert_eq!(d.access, Access::SecondFactor { step_up: false });
+    assert_eq!(outcomes(&d), vec!["second_factor_required"]);
+    assert_eq!(d.counted, None, "the password was not checked");
+    let bearer = || Offered::Credential(Credential::Bearer(Secret::new(token.expose().to_vec())));
+    let d = decide(&auth, &target(), bearer(), &two_factor_rule(false)).await;
+    assert_eq!(d.access, Access::SecondFactor { step_up: false });
+    let d = decide(&auth, &target(), bearer(), &two_factor_rule(true)).await;
+    assert!(matches!(d.access, Access::Allow(_)), "{:?}", d.access);
+    let d = decide(&auth, &target(), Offered::Nothing, &two_factor_rule(true)).await;
+    assert_eq!(d.access, Access::SecondFactor { step_up: false });
 }

@@ -14,6 +14,12 @@ pub enum Policy {
     Authenticated,
     /// Refuse (403).
     Deny,
+    /// Like `authenticated`, and the identity must have proven a second factor: a portal
+    /// session opened (or stepped up) with a password and a code. A one-factor session is
+    /// sent to the portal for the code (step-up); Basic and Digest are refused (401 without
+    /// a challenge: they cannot carry a code); Bearer tokens pass only with `bearer = true`.
+    #[serde(rename = "two_factor")]
+    TwoFactor,
 }
 
 /// One `[[rule]]` block for `/auth`.
@@ -47,6 +53,11 @@ pub struct RuleConfig {
     /// Digest, Bearer) are not affected. Absent = any age the session itself allows.
     #[serde(default, deserialize_with = "de_max_age")]
     pub max_age: Option<Duration>,
+    /// For `two_factor`: Bearer tokens are accepted too (a token is issued by an
+    /// administrator, not typed; allow it only where machines need the resource). Default
+    /// false. Meaningless (refused) on other policies.
+    #[serde(default)]
+    pub bearer: bool,
 }
 
 /// `max_age = "10m"`: a duration, not zero (a zero would refuse every session).
@@ -74,6 +85,15 @@ mod tests {
             let e = rule(&format!("max_age = {bad}\n")).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(e.contains("max_age"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn two_factor_policy_and_bearer_are_read() {
+        let c = Config::parse("[[rule]]\npolicy = \"two_factor\"\nbearer = true\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((c.rule[0].policy, c.rule[0].bearer), (super::Policy::TwoFactor, true));
+        let c = Config::parse("[[rule]]\npolicy = \"two_factor\"\n").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!c.rule[0].bearer);
+        assert!(Config::parse("[[rule]]\npolicy = \"twofactor\"\n").is_err());
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub fn run(open: &dyn Fn() -> Box<dyn UserStore>) {
     digest(s.as_mut());
     second_factor(s.as_mut());
     events(s.as_mut());
+    identities(s.as_mut());
 }
 
 fn ok<T>(r: crate::error::Result<T>) -> T {
@@ -67,6 +68,7 @@ fn session(id: &str, user: &str, backend: &str, expires_at: i64) -> SessionRecor
         last_seen: 10,
         expires_at,
         remember_me: true,
+        factors: 2,
     }
 }
 
@@ -332,4 +334,28 @@ mod tests {
         };
         super::run(&open);
     }
+}
+
+/// OpenID Connect subjects: one name per created identity, local links follow the user.
+fn identities(s: &mut dyn UserStore) {
+    let id = |provider: &str, subject: &str, backend: &str, name: &str| super::ExternalIdentity {
+        provider: provider.into(),
+        subject: subject.into(),
+        backend: backend.into(),
+        user_name: name.into(),
+        created_at: 10,
+        last_login: None,
+    };
+    ok(s.add_identity(&id("Example", "sub-1", "oidc", "olga")));
+    assert_eq!(ok(s.find_identity("Example", "sub-1")).map(|i| i.user_name), Some("olga".into()));
+    assert_eq!(ok(s.find_identity("Example", "sub-2")), None);
+    assert!(matches!(s.add_identity(&id("Other", "x", "oidc", "olga")), Err(Error::UserExists(_))));
+    ok(s.touch_identity("Example", "sub-1", 99));
+    ok(s.add_user(&new_user("ivo"), &defaults(), None, 1));
+    ok(s.add_identity(&id("Example", "sub-3", "local", "ivo")));
+    ok(s.rename_user("ivo", "ivan", 2));
+    assert_eq!(ok(s.find_identity("Example", "sub-3")).map(|i| i.user_name), Some("ivan".into()));
+    ok(s.delete_user("ivan"));
+    let left = ok(s.list_identities());
+    assert_eq!(left.iter().map(|i| (i.subject.as_str(), i.last_login)).collect::<Vec<_>>(), vec![("sub-1", Some(99))]);
 }

@@ -213,22 +213,11 @@ pub trait UserStore: Send + std::fmt::Debug {
     fn unused_recovery_codes(&self, backend: &str, user: &str) -> Result<u64>;
 
     /// The Wicket user a provider's subject signs in as (issue 16).
-    fn find_identity(&self, provider: &str, subject: &str) -> Result<Option<ExternalIdentity>> {
-        let _ = (provider, subject);
-        Err(crate::Error::Invalid("this store keeps no external identities".into()))
-    }
+    fn find_identity(&self, provider: &str, subject: &str) -> Result<Option<ExternalIdentity>>;
     /// Records a provider's subject; a name already held is [`crate::Error::UserExists`].
-    fn add_identity(&mut self, identity: &ExternalIdentity) -> Result<()> {
-        let _ = identity;
-        Err(crate::Error::Invalid("this store keeps no external identities".into()))
-    }
+    fn add_identity(&mut self, identity: &ExternalIdentity) -> Result<()>;
     /// Records a sign-in of a subject.
-    fn touch_identity(&mut self, provider: &str, subject: &str, now: i64) -> Result<()> {
-        let _ = (provider, subject, now);
-        Err(crate::Error::Invalid("this store keeps no external identities".into()))
-    }
+    fn touch_identity(&mut self, provider: &str, subject: &str, now: i64) -> Result<()>;
     /// Every recorded subject, by provider and name.
-    fn list_identities(&self) -> Result<Vec<ExternalIdentity>> {
-        Err(crate::Error::Invalid("this store keeps no external identities".into()))
-    }
+    fn list_identities(&self) -> Result<Vec<ExternalIdentity>>;
 }

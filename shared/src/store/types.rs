@@ -252,4 +252,6 @@ pub struct SessionRecord {
     pub expires_at: i64,
     /// Opened with "remember me" (a persistent cookie).
     pub remember_me: bool,
+    /// Factors proven: 1 (password) or 2 (password and a second-factor code).
+    pub factors: u8,
 }

@@ -384,7 +384,13 @@ impl Authenticator {
         backend: &str,
     ) -> Outcome {
         let delay = self.throttle.record_failure(keys);
-        Outcome { event: AuditEvent::new(ctx, scheme, user, &decision, backend), decision, delay, auth_time: None }
+        Outcome {
+            event: AuditEvent::new(ctx, scheme, user, &decision, backend),
+            decision,
+            delay,
+            auth_time: None,
+            two_factor: false,
+        }
     }
 
     fn accepted(&self, id: Identity, ctx: &Context, scheme: &'static str, cached: bool) -> Outcome {
@@ -393,7 +399,7 @@ impl Authenticator {
         // Every slow success is written; a cached repeat only once per interval.
         let recent = self.logged_recently(&event);
         event.quiet = cached && recent;
-        Outcome { decision: Decision::Accepted(id), delay: Duration::ZERO, event, auth_time: None }
+        Outcome { decision: Decision::Accepted(id), delay: Duration::ZERO, event, auth_time: None, two_factor: false }
     }
 
     fn answer(&self, decision: Decision, ctx: &Context, scheme: &'static str, user: &str, backend: &str) -> Outcome {
@@ -402,6 +408,7 @@ impl Authenticator {
             decision,
             delay: Duration::ZERO,
             auth_time: None,
+            two_factor: false,
         }
     }
 

@@ -121,4 +121,7 @@ pub struct Outcome {
     /// session's sign-in time. `None` = this request proved it (Basic, Digest) or no password
     /// is involved (Bearer).
     pub auth_time: Option<i64>,
+    /// True for a session opened (or stepped up) with a password and a second-factor code;
+    /// false for every other credential.
+    pub two_factor: bool,
 }

@@ -107,6 +107,12 @@ impl Authenticator {
     /// (the caller never passes one in); with `single_session`, the user's other sessions
     /// end. Blocking (one write).
     pub fn open_session(&self, id: &Identity, remember_me: bool) -> Result<NewSession> {
+        self.open_session_with(id, remember_me, 1)
+    }
+
+    /// [`open_session`](Self::open_session) for `factors` proven: 2 after a password and a
+    /// second-factor code ([`Authenticator::verify_code`]), which `two_factor` rules need.
+    pub fn open_session_with(&self, id: &Identity, remember_me: bool, factors: u8) -> Result<NewSession> {
         let cfg = self.cfg.session.as_ref().ok_or_else(|| Error::Invalid("no [session] configured".into()))?;
         let local = self.chain.local.as_ref().ok_or_else(|| Error::Invalid("sessions need the local store".into()))?;
         let remember_me = remember_me && cfg.remember_me_enabled();
@@ -127,6 +133,7 @@ impl Authenticator {
             last_seen: now,
             expires_at: now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
             remember_me,
+            factors: factors.clamp(1, 2),
         };
         local.with_store(|s| {
             // Old rows are refused by time anyway; forgetting them keeps the table small.
@@ -139,6 +146,35 @@ impl Authenticator {
             self.shared.sessions.put(cached, g);
         }
         Ok(NewSession { cookie, expires_at: record.expires_at, persistent: remember_me })
+    }
+
+    /// Step-up: the live session of `cookie`, after its user gave a right second-factor
+    /// code, becomes a two-factor session under a fresh id (a privilege change gets a new id,
+    /// so an id seen before the step-up is worth no more than it was). Everything else is
+    /// kept: sign-in time, absolute end, "remember me". The old id ends. `None` when the
+    /// cookie holds no session. Blocking (two writes).
+    pub fn step_up_session(&self, cookie: &Secret) -> Result<Option<NewSession>> {
+        if !is_well_formed(cookie.expose()) {
+            return Ok(None);
+        }
+        let Some(local) = self.chain.local.as_ref() else { return Ok(None) };
+        let old_hash = session_hash(cookie);
+        let Some(old) = local.with_store(|s| s.find_session(&old_hash))? else { return Ok(None) };
+        let mut raw = zeroize::Zeroizing::new([0u8; COOKIE_BYTES]);
+        rand::rngs::OsRng.try_fill_bytes(raw.as_mut()).map_err(|e| Error::Invalid(format!("random: {e}")))?;
+        let fresh = Secret::from_string(URL_SAFE_NO_PAD.encode(raw.as_ref()));
+        let record = SessionRecord {
+            id_hash: session_hash(&fresh),
+            last_seen: self.clock.now().max(old.last_seen),
+            factors: 2,
+            ..old
+        };
+        local.with_store(|s| {
+            s.add_session(&record, false)?;
+            s.delete_session(&old_hash).map(|_| ())
+        })?;
+        self.shared.sessions.remove(&old_hash);
+        Ok(Some(NewSession { cookie: fresh, expires_at: record.expires_at, persistent: record.remember_me }))
     }
 
     /// Ends the session of `cookie` (sign-out). Returns the identity it belonged to, if it
@@ -202,7 +238,8 @@ impl Authenticator {
         }
         self.shared.sessions.touch(&hash, now);
         let signed_in = record.created_at;
-        Outcome { auth_time: Some(signed_in), ..self.accepted(record.identity, ctx, "session", true) }
+        let two_factor = record.factors >= 2;
+        Outcome { auth_time: Some(signed_in), two_factor, ..self.accepted(record.identity, ctx, "session", true) }
     }
 
     /// The row again (after the generation moved, or on a first sight), with a local

@@ -25,6 +25,7 @@ mod digest;
 mod edit;
 mod events;
 mod groups;
+mod identities;
 mod schema;
 mod sessions;
 mod store_impl;

@@ -230,4 +230,38 @@ CREATE TRIGGER users_totp_renamed AFTER UPDATE OF name ON users
 CREATE TRIGGER users_totp_deleted AFTER DELETE ON users
     FOR EACH ROW EXECUTE FUNCTION wicket_end_local_totp();
 "#,
+    // 6: external identities (OpenID Connect subject → Wicket user). A local user's links
+    // follow a rename and go with the user. No generation move.
+    r#"
+CREATE TABLE external_identities (
+    provider   TEXT COLLATE "C" NOT NULL,
+    subject    TEXT COLLATE "C" NOT NULL,
+    backend    TEXT COLLATE "C" NOT NULL CHECK (backend IN ('local', 'oidc')),
+    user_name  TEXT COLLATE "C" NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_login BIGINT,
+    PRIMARY KEY (provider, subject)
+);
+CREATE UNIQUE INDEX external_identities_created ON external_identities (user_name) WHERE backend = 'oidc';
+CREATE UNIQUE INDEX external_identities_linked ON external_identities (provider, user_name) WHERE backend = 'local';
+
+CREATE FUNCTION wicket_rename_local_identities() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE external_identities SET user_name = NEW.name WHERE backend = 'local' AND user_name = OLD.name;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION wicket_end_local_identities() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM external_identities WHERE backend = 'local' AND user_name = OLD.name;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER users_identities_renamed AFTER UPDATE OF name ON users
+    FOR EACH ROW WHEN (NEW.name IS DISTINCT FROM OLD.name) EXECUTE FUNCTION wicket_rename_local_identities();
+CREATE TRIGGER users_identities_deleted AFTER DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION wicket_end_local_identities();
+"#,
+    // 7: how many factors a session was opened (or stepped up) with.
+    r#"
+ALTER TABLE sessions ADD COLUMN factors BIGINT NOT NULL DEFAULT 1;
+"#,
 ];

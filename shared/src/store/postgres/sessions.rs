@@ -8,7 +8,7 @@ use crate::store::SessionRecord;
 use postgres::{Row, Transaction};
 
 const SESSION_SELECT: &str = "SELECT id_hash, user_name, backend, uid, gid, display_name, email, groups, \
-     created_at, last_seen, expires_at, remember_me FROM sessions";
+     created_at, last_seen, expires_at, remember_me, factors FROM sessions";
 
 fn session_from_row(r: &Row) -> std::result::Result<SessionRecord, postgres::Error> {
     let groups: String = r.try_get(7)?;
@@ -29,6 +29,7 @@ fn session_from_row(r: &Row) -> std::result::Result<SessionRecord, postgres::Err
         last_seen: r.try_get(9)?,
         expires_at: r.try_get(10)?,
         remember_me: r.try_get(11)?,
+        factors: u8::try_from(r.try_get::<_, i64>(12)?).unwrap_or(1),
     })
 }
 
@@ -41,7 +42,7 @@ pub(crate) fn insert_session(tx: &mut Transaction<'_>, e: PgErr<'_>, s: &Session
     let id = &s.identity;
     tx.execute(
         "INSERT INTO sessions (id_hash, user_name, backend, uid, gid, display_name, email, groups, created_at, \
-         last_seen, expires_at, remember_me) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         last_seen, expires_at, remember_me, factors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         &[
             &s.id_hash,
             &id.name,
@@ -55,6 +56,7 @@ pub(crate) fn insert_session(tx: &mut Transaction<'_>, e: PgErr<'_>, s: &Session
             &s.last_seen,
             &s.expires_at,
             &s.remember_me,
+            &i64::from(s.factors),
         ],
     )
     .map_err(e)

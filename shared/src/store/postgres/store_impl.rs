@@ -8,7 +8,7 @@ use crate::store::{
     AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, UserChanges,
     UserStore,
 };
-use crate::store::{EventQuery, EventRecord, TotpRecord};
+use crate::store::{EventQuery, EventRecord, ExternalIdentity, TotpRecord};
 
 impl UserStore for PgStore {
     fn generation(&self) -> Result<i64> {
@@ -188,5 +188,17 @@ impl UserStore for PgStore {
     }
     fn unused_recovery_codes(&self, backend: &str, user: &str) -> Result<u64> {
         PgStore::unused_recovery_codes(self, backend, user)
+    }
+    fn find_identity(&self, provider: &str, subject: &str) -> Result<Option<ExternalIdentity>> {
+        PgStore::find_identity(self, provider, subject)
+    }
+    fn add_identity(&mut self, identity: &ExternalIdentity) -> Result<()> {
+        PgStore::add_identity(self, identity)
+    }
+    fn touch_identity(&mut self, provider: &str, subject: &str, now: i64) -> Result<()> {
+        PgStore::touch_identity(self, provider, subject, now)
+    }
+    fn list_identities(&self) -> Result<Vec<ExternalIdentity>> {
+        PgStore::list_identities(self)
     }
 }

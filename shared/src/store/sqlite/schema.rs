@@ -244,4 +244,9 @@ BEGIN
     DELETE FROM external_identities WHERE backend = 'local' AND user_name = OLD.name;
 END;
 "#,
+    // 7: how many factors a session was opened (or stepped up) with: 1 = password, 2 =
+    // password and a second-factor code. Rows from before stay one-factor sessions.
+    r#"
+ALTER TABLE sessions ADD COLUMN factors INTEGER NOT NULL DEFAULT 1;
+"#,
 ];

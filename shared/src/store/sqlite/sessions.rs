@@ -9,7 +9,7 @@ use crate::store::SessionRecord;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 const SESSION_SELECT: &str = "SELECT id_hash, user_name, backend, uid, gid, display_name, email, groups, \
-     created_at, last_seen, expires_at, remember_me FROM sessions";
+     created_at, last_seen, expires_at, remember_me, factors FROM sessions";
 
 fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     let groups: String = r.get(7)?;
@@ -29,6 +29,7 @@ fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         last_seen: r.get(9)?,
         expires_at: r.get(10)?,
         remember_me: r.get(11)?,
+        factors: r.get(12)?,
     })
 }
 
@@ -53,7 +54,7 @@ impl SqliteStore {
         }
         tx.execute(
             "INSERT INTO sessions (id_hash, user_name, backend, uid, gid, display_name, email, groups, created_at, \
-             last_seen, expires_at, remember_me) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             last_seen, expires_at, remember_me, factors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 session.id_hash,
                 id.name,
@@ -67,6 +68,7 @@ impl SqliteStore {
                 session.last_seen,
                 session.expires_at,
                 session.remember_me,
+                session.factors,
             ],
         )
         .map_err(e)?;

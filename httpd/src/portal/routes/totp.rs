@@ -1,0 +1,354 @@
+//! The second factor at sign-in: after a right password, an account with a confirmed TOTP
+//! enrolment gets the code page instead of a session; and the step-up of a signed-in
+//! one-factor session that met a `two_factor` rule.
+//!
+//! The pending sign-in travels in the code form, not on the server: [`PENDING`] holds who
+//! signed in (name, backend, ids, groups — what the session will hold; never the password)
+//! and "remember me", base64url JSON, and the form's CSRF token is bound to the pre-login
+//! cookie *and* that value ([`Purpose::SecondFactor`]) and good for [`PENDING_MAX_AGE`]. So
+//! the page cannot be replayed from another browser, edited to another user, or used after
+//! five minutes; the token is not re-issued after a wrong code, so the five minutes count
+//! from the password. Codes go through [`Authenticator::verify_code`](wicket_core::verify::Authenticator::verify_code): wrong and
+//! replayed codes are throttled like passwords.
+//!
+//! Step-up rotates the session id ([`wicket_core::verify::Authenticator::step_up_session`]):
+//! the browser keeps its sign-in (time, expiry, "remember me") under a fresh id with two
+//! factors, so an id that leaked before the step-up is not worth more after it.
+
+use super::*;
+use crate::portal::form::url_encode;
+use crate::portal::pages::totp::{self as tp, CODE, CodePage, PENDING, UNAVAILABLE};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use wicket_core::totp::SecondFactor;
+use wicket_core::totp::Verified;
+use wicket_core::verify::{CodeDecision, CodeOutcome, NewSession};
+
+/// How long the code page of a pending sign-in stays good.
+pub(super) const PENDING_MAX_AGE: Duration = Duration::from_secs(300);
+/// Longest pending value read back (a user in very many groups still fits).
+const MAX_PENDING: usize = 16 * 1024;
+
+/// Who signed in with a password and waits for the code (no secret in it).
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    name: String,
+    backend: String,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    display_name: Option<String>,
+    email: Option<String>,
+    groups: Vec<String>,
+    remember_me: bool,
+}
+
+impl Pending {
+    fn encode(id: &Identity, remember_me: bool) -> String {
+        let p = Pending {
+            name: id.name.clone(),
+            backend: id.backend.clone(),
+            uid: id.uid,
+            gid: id.gid,
+            display_name: id.display_name.clone(),
+            email: id.email.clone(),
+            groups: id.groups.clone(),
+            remember_me,
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&p).unwrap_or_default())
+    }
+
+    fn decode(s: &str) -> Option<(Identity, bool)> {
+        if s.len() > MAX_PENDING {
+            return None;
+        }
+        let p: Pending = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
+        let id = Identity {
+            name: p.name,
+            uid: p.uid,
+            gid: p.gid,
+            display_name: p.display_name,
+            email: p.email,
+            groups: p.groups,
+            backend: p.backend,
+            scopes: None,
+        };
+        Some((id, p.remember_me))
+    }
+}
+
+/// What the pending sign-in's token is bound to: the pre-login cookie and the pending
+/// value, length-prefixed so no two pairs run together.
+fn pending_binding(prelogin: &str, pending: &str) -> String {
+    format!("{}:{prelogin}{pending}", prelogin.len())
+}
+
+/// Whether `id`'s account has a confirmed enrolment. Blocking work off the reactor.
+pub(super) async fn is_enrolled(portal: &Portal<'_>, id: &Identity) -> wicket_core::error::Result<bool> {
+    let (rt, name, backend) = (portal.rt.clone(), id.name.clone(), id.backend.clone());
+    let clock = portal.app.clock.clone();
+    tokio::task::spawn_blocking(move || {
+        let local = rt
+            .auth
+            .chain()
+            .local
+            .clone()
+            .ok_or_else(|| wicket_core::error::Error::Invalid("second factors need the local store".into()))?;
+        local.with_store(|s| SecondFactor::new(s, &rt.cfg, clock.as_ref()).is_enrolled(&name, &backend))
+    })
+    .await
+    .unwrap_or_else(|_| Err(wicket_core::error::Error::Invalid("task failed".into())))
+}
+
+/// After a right password: the code page when the account has a second factor, `None`
+/// when it has none (a session opens as before). A store that cannot tell fails closed.
+pub(super) async fn code_needed(
+    portal: &Portal<'_>,
+    prelogin: &str,
+    id: &Identity,
+    remember_me: bool,
+    rd: &str,
+) -> Option<Response<Body>> {
+    portal.rt.auth.chain().local.as_ref()?;
+    match is_enrolled(portal, id).await {
+        Ok(false) => None,
+        Ok(true) => {
+            let pending = Pending::encode(id, remember_me);
+            let binding = pending_binding(prelogin, &pending);
+            let Ok(token) = csrf::issue(portal.key, Purpose::SecondFactor, Binding::PreLogin(&binding), portal.now)
+            else {
+                return Some(text_unavailable());
+            };
+            Some(code_page(portal, StatusCode::OK, tp::CODE_PATH, &token, &pending, rd, &id.name, None))
+        }
+        Err(e) => {
+            tracing::warn!("portal: second factor unreadable: {e}");
+            Some(portal.error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", UNAVAILABLE))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn code_page(
+    portal: &Portal<'_>,
+    status: StatusCode,
+    action: &str,
+    csrf: &str,
+    pending: &str,
+    rd: &str,
+    user: &str,
+    error: Option<&str>,
+) -> Response<Body> {
+    let rd = redirect_target(Some(rd), &portal.policy, "");
+    let page = CodePage { action, error, csrf, pending, rd, user };
+    portal.page(status, tp::code(&portal.brand(), &page))
+}
+
+/// Checks a code off the reactor, writes its audit line, waits its delay.
+pub(super) async fn check_code(portal: &Portal<'_>, id: &Identity, code: &str, ctx: &Context) -> CodeOutcome {
+    let (rt, name, backend, code, ctx2) =
+        (portal.rt.clone(), id.name.clone(), id.backend.clone(), code.to_string(), ctx.clone());
+    let outcome = match tokio::task::spawn_blocking(move || rt.auth.verify_code(&name, &backend, &code, &ctx2)).await {
+        Ok(o) => o,
+        Err(_) => {
+            let event = portal_event(ctx, &id.name, "unavailable", "-");
+            CodeOutcome { decision: CodeDecision::Unavailable("task failed".into()), delay: Duration::ZERO, event }
+        }
+    };
+    portal.app.audit(&outcome.event);
+    portal.app.metrics.decision("portal", outcome.event.outcome);
+    if !outcome.delay.is_zero() {
+        tokio::time::sleep(outcome.delay).await;
+    }
+    outcome
+}
+
+/// A refused code: the status, the message, and `Retry-After` when throttled.
+pub(super) fn refusal(outcome: &CodeOutcome) -> (StatusCode, &'static str, Option<u64>) {
+    match &outcome.decision {
+        CodeDecision::Checked(Verified::Reused) => {
+            (StatusCode::UNAUTHORIZED, "That code was already used. Wait for the next code and try again.", None)
+        }
+        CodeDecision::Checked(Verified::NotEnrolled) => {
+            (StatusCode::UNAUTHORIZED, "Two-factor sign-in is not set up for this account.", None)
+        }
+        CodeDecision::Checked(_) => (StatusCode::UNAUTHORIZED, "That code is not right. Try again.", None),
+        CodeDecision::Throttled(left) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts. Please wait a moment and try again.",
+            Some(left.as_secs().max(1)),
+        ),
+        CodeDecision::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE, None),
+    }
+}
+
+/// `POST /login/code`.
+pub(super) async fn post_code<B: FormBody>(
+    app: &App,
+    portal: &Portal<'_>,
+    cookies: &Cookies,
+    ctx: &Context,
+    body: B,
+) -> Response<Body> {
+    let Some(form) = read_form(body).await else {
+        return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+    };
+    let rd = form.get(field::RD).unwrap_or_default();
+    let pending = form.get(PENDING).unwrap_or_default();
+    let prelogin = cookies.first(csrf::prelogin_cookie_name(portal.cfg.secure)).unwrap_or("").to_string();
+    let token = form.get(field::CSRF).unwrap_or_default();
+    let binding = pending_binding(&prelogin, &pending);
+    let checked = csrf::verify(
+        portal.key,
+        Purpose::SecondFactor,
+        Binding::PreLogin(&binding),
+        &token,
+        portal.now,
+        PENDING_MAX_AGE,
+    );
+    let decoded = Pending::decode(&pending);
+    let (Ok(()), Some((id, remember_me))) = (checked, decoded) else {
+        let fresh = match csrf::new_prelogin_value() {
+            Ok(v) => v,
+            Err(_) => return text_unavailable(),
+        };
+        let msg = "The sign-in expired or was not sent from this page. Please sign in again.";
+        return portal.login_page(StatusCode::FORBIDDEN, &fresh, Some(msg), "", &rd);
+    };
+    let code = form.get(CODE).unwrap_or_default();
+    let again =
+        |status, msg: &str| code_page(portal, status, tp::CODE_PATH, &token, &pending, &rd, &id.name, Some(msg));
+    if code.trim().is_empty() {
+        return again(StatusCode::BAD_REQUEST, "Enter the code from your authenticator app.");
+    }
+    let outcome = check_code(portal, &id, &code, ctx).await;
+    if outcome.accepted() {
+        return finish_sign_in(app, portal, cookies, ctx, &id, remember_me, &rd, 2).await;
+    }
+    let (status, msg, retry) = refusal(&outcome);
+    let mut r = again(status, msg);
+    if let Some(secs) = retry {
+        append(&mut r, RETRY_AFTER, &secs.to_string());
+    }
+    r
+}
+
+/// `GET /login?prompt=two_factor&rd=…` (from `/auth` on a `two_factor` rule): the step-up page.
+pub(super) fn to_step_up(portal: &Portal<'_>, rd: &str) -> Response<Body> {
+    let rd = redirect_target(Some(rd), &portal.policy, "");
+    if rd.is_empty() {
+        return portal.see_other(tp::STEP_UP_PATH);
+    }
+    portal.see_other(&format!("{}?rd={}", tp::STEP_UP_PATH, url_encode(rd)))
+}
+
+/// `GET /login/step-up`: the code page for a signed-in browser, or (no enrolment yet) the
+/// account's two-factor page that leads through enrolment and back to `rd`.
+pub(super) async fn step_up_page(portal: &Portal<'_>, cookies: &Cookies, ctx: &Context, rd: &str) -> Response<Body> {
+    let Some((id, hash)) = portal.signed_in(cookies, ctx).await else {
+        let rd = redirect_target(Some(rd), &portal.policy, "");
+        let login = if rd.is_empty() { "/login".to_string() } else { format!("/login?rd={}", url_encode(rd)) };
+        return portal.see_other(&login);
+    };
+    match is_enrolled(portal, &id).await {
+        Ok(true) => {
+            let Ok(token) = csrf::issue(portal.key, Purpose::StepUp, Binding::Session(hash.as_bytes()), portal.now)
+            else {
+                return text_unavailable();
+            };
+            code_page(portal, StatusCode::OK, tp::STEP_UP_PATH, &token, "", rd, &id.name, None)
+        }
+        Ok(false) => {
+            let notice = "This page needs two-factor sign-in. Set it up now to continue.";
+            super::totp_account::render(portal, StatusCode::OK, &id, &hash, None, Some(notice), rd).await
+        }
+        Err(e) => {
+            tracing::warn!("portal: second factor unreadable: {e}");
+            portal.error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", UNAVAILABLE)
+        }
+    }
+}
+
+/// `POST /login/step-up`: a right code turns the session into a two-factor one under a
+/// fresh id, and the browser goes on to `rd`.
+pub(super) async fn post_step_up<B: FormBody>(
+    _app: &App,
+    portal: &Portal<'_>,
+    cookies: &Cookies,
+    ctx: &Context,
+    body: B,
+) -> Response<Body> {
+    let Some(form) = read_form(body).await else {
+        return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+    };
+    let rd = form.get(field::RD).unwrap_or_default();
+    let Some((id, hash)) = portal.signed_in(cookies, ctx).await else {
+        return portal.see_other("/login");
+    };
+    let token = form.get(field::CSRF).unwrap_or_default();
+    let checked =
+        csrf::verify(portal.key, Purpose::StepUp, Binding::Session(hash.as_bytes()), &token, portal.now, FORM_MAX_AGE);
+    if let Err(e) = checked {
+        tracing::debug!("portal: step-up form refused: {e}");
+        return portal.error(StatusCode::FORBIDDEN, "Not verified", "The form expired. Please go back and try again.");
+    }
+    let code = form.get(CODE).unwrap_or_default();
+    let again = |status, msg: &str| code_page(portal, status, tp::STEP_UP_PATH, &token, "", &rd, &id.name, Some(msg));
+    if code.trim().is_empty() {
+        return again(StatusCode::BAD_REQUEST, "Enter the code from your authenticator app.");
+    }
+    let outcome = check_code(portal, &id, &code, ctx).await;
+    if !outcome.accepted() {
+        let (status, msg, retry) = refusal(&outcome);
+        let mut r = again(status, msg);
+        if let Some(secs) = retry {
+            append(&mut r, RETRY_AFTER, &secs.to_string());
+        }
+        return r;
+    }
+    let next = redirect_target(Some(&rd), &portal.policy, pages::HOME_PATH).to_string();
+    upgrade(portal, cookies, ctx, &id, portal.see_other(&next)).await
+}
+
+/// The browser's session becomes a two-factor one under a fresh id; the new cookie goes on
+/// `r`.
+pub(super) async fn upgrade(
+    portal: &Portal<'_>,
+    cookies: &Cookies,
+    ctx: &Context,
+    id: &Identity,
+    mut r: Response<Body>,
+) -> Response<Body> {
+    let Some(cookie) = portal.session_cookie(cookies) else { return portal.see_other("/login") };
+    let rt = portal.rt.clone();
+    let session = match tokio::task::spawn_blocking(move || rt.auth.step_up_session(&cookie)).await {
+        Ok(Ok(Some(s))) => s,
+        Ok(Ok(None)) => return portal.see_other("/login"),
+        Ok(Err(e)) => {
+            tracing::warn!("portal: could not step up a session: {e}");
+            return portal.error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", UNAVAILABLE);
+        }
+        Err(_) => return text_unavailable(),
+    };
+    match session_set_cookie(portal, &session) {
+        Some(c) => append(&mut r, SET_COOKIE, &c),
+        None => return text_unavailable(),
+    }
+    portal.app.audit(&portal_event(ctx, &id.name, "session_stepped_up", &id.backend));
+    r
+}
+
+/// The `Set-Cookie` value of a session.
+fn session_set_cookie(portal: &Portal<'_>, session: &NewSession) -> Option<String> {
+    let lifetime = if session.persistent {
+        Lifetime::Persistent(Duration::from_secs(
+            u64::try_from(session.expires_at.saturating_sub(portal.now)).unwrap_or(1).max(1),
+        ))
+    } else {
+        Lifetime::BrowserSession
+    };
+    let value = session.cookie.expose_str().unwrap_or_default();
+    set_cookie(&portal.cfg.name, value, &portal.cookie_options(), lifetime)
+        .map_err(|e| tracing::warn!("portal: session cookie: {e}"))
+        .ok()
+}
