@@ -11,6 +11,7 @@ mod digest;
 mod edit;
 mod events;
 mod groups;
+mod invites;
 mod schema;
 mod sessions;
 mod store_impl;

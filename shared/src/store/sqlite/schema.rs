@@ -218,4 +218,21 @@ BEGIN
     DELETE FROM recovery_codes WHERE backend = 'local' AND user_name = OLD.name;
 END;
 "#,
+    // 7: invitations. A one-time link for a local user to choose a password in the portal:
+    // a new account (no password yet: it cannot sign in) or a password reset. The link's
+    // token is stored only as its SHA-256. One row per user (a new link replaces the old);
+    // `used_at` is set once, in the transaction that sets the password. The row goes with
+    // its user (deleted: cascade; renamed: it follows the row id).
+    // (Numbered 7: the session factors' migration 6 lands before it; on a branch without it
+    // this is the sixth entry, and the lead renumbers at merge.)
+    r#"
+CREATE TABLE invites (
+    user_id    INTEGER NOT NULL UNIQUE REFERENCES users (id) ON DELETE CASCADE,
+    hash       TEXT NOT NULL UNIQUE,
+    reset      INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER
+) STRICT;
+"#,
 ];
