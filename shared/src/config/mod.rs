@@ -7,6 +7,7 @@ mod errors;
 mod events;
 mod fastcgi;
 mod grpc;
+mod invites;
 mod rule;
 mod sections;
 mod server;
@@ -19,6 +20,7 @@ pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig,
 pub use events::EventsConfig;
 pub use fastcgi::{FastcgiConfig, FastcgiListen};
 pub use grpc::{GrpcConfig, GrpcListen};
+pub use invites::{InvitesConfig, MAX_INVITE_EXPIRY};
 pub use rule::{Policy, RuleConfig};
 pub use sections::{
     DigestAlgorithm, HttpConfig, PasswordConfig, Scheme, StoreConfig, ThrottleConfig, TokensConfig, UsersConfig,
@@ -70,6 +72,8 @@ pub struct Config {
     pub events: EventsConfig,
     /// TOTP codes as a second factor (issuer, sealing key, window).
     pub totp: TotpConfig,
+    /// One-time links to choose a password (`wicket user invite`).
+    pub invites: InvitesConfig,
 }
 
 impl Default for Config {
@@ -89,6 +93,7 @@ impl Default for Config {
             grpc: None,
             events: EventsConfig::default(),
             totp: TotpConfig::default(),
+            invites: InvitesConfig::default(),
         }
     }
 }
@@ -193,6 +198,7 @@ impl Config {
             return Err("at most one local backend".into());
         }
         self.totp.validate()?;
+        self.invites.validate()?;
         Ok(())
     }
 }
