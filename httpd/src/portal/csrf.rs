@@ -88,6 +88,8 @@ pub enum Purpose {
     Logout,
     /// `POST /password`.
     PasswordChange,
+    /// `POST /invite` (bound to the invitation cookie, the pre-login way).
+    Invite,
 }
 
 impl Purpose {
@@ -96,6 +98,7 @@ impl Purpose {
             Self::Login => "login",
             Self::Logout => "logout",
             Self::PasswordChange => "password",
+            Self::Invite => "invite",
         }
     }
 }

@@ -317,6 +317,10 @@ fn document(brand: &Branding<'_>, heading: &str, lead: Option<&str>, body: &str)
     )
 }
 
+/// The invitation pages (`/invite`).
+#[path = "pages_invite.rs"]
+pub mod invite;
+
 #[cfg(test)]
 #[path = "pages_tests.rs"]
 mod tests;
