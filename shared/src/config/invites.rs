@@ -47,4 +47,21 @@ mod tests {
             assert!(e.as_deref().unwrap_or_default().contains("invites.expiry"), "{e:?}");
         }
     }
+
+    /// docs/wicket.toml.example claims to be the defaults, written out: it must parse, and
+    /// say what an empty file says.
+    #[test]
+    fn the_example_file_parses_to_the_defaults() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/wicket.toml.example");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let c = Config::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+        let d = Config::parse("").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.invites.expiry, d.invites.expiry);
+        assert_eq!(c.passwords.min_length, d.passwords.min_length);
+        assert_eq!(c.tokens.revoke_on_password_change, d.tokens.revoke_on_password_change);
+        assert_eq!(c.tokens.default_expiry, d.tokens.default_expiry);
+        assert_eq!(c.events.retention, d.events.retention);
+        assert_eq!((c.totp.window, &c.totp.key_file), (d.totp.window, &d.totp.key_file));
+        assert!(c.grpc.is_none() && c.session.is_none());
+    }
 }

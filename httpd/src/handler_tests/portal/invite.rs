@@ -81,6 +81,19 @@ async fn a_link_leads_to_a_password_and_a_session_and_then_dies() {
     let r = post(&fx, &cookie, "anything", "another passphrase 2", "another passphrase 2").await;
     assert!(matches!(r.status(), StatusCode::FORBIDDEN | StatusCode::GONE), "{}", r.status());
     assert_eq!(password_of(&fx, "carol"), hash);
+    // The trail: the link used (an `ok` outcome), the session opened, the dead link refused.
+    fx.app.events.flush();
+    let store = Store::open(&fx.db, fx.cfg.store.busy_timeout).unwrap_or_else(|e| panic!("{e}"));
+    let ok = wicket_core::store::OutcomeFilter::parse("ok");
+    let query = wicket_core::store::EventQuery { outcome: Some(ok), ..Default::default() };
+    let events = store.list_events(&query).unwrap_or_else(|e| panic!("{e}"));
+    let seen: Vec<(&str, &str, &str)> =
+        events.iter().map(|e| (e.scheme.as_str(), e.user.as_str(), e.outcome.as_str())).collect();
+    assert!(seen.contains(&("invite", "carol", "invite_used")), "{seen:?}");
+    assert!(seen.contains(&("session", "carol", "session_opened")), "{seen:?}");
+    let all = store.list_events(&Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(all.iter().any(|e| e.outcome == "invalid_invite" && e.path.as_deref() == Some("/invite")));
+    assert!(all.iter().all(|e| !e.path.as_deref().unwrap_or("").contains(&token)));
 }
 
 #[tokio::test]
