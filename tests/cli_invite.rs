@@ -85,9 +85,13 @@ fn invite_makes_a_pending_user_and_a_link_stored_only_as_its_hash() {
     assert!(again.status.success(), "{}", stderr(&again));
     let second = token_of(&again);
     assert_eq!(stored_hashes(&env), vec![wicket_core::token::hash(second.as_bytes())]);
+    // A password set by the administrator meanwhile closes the link.
+    env.ok(&["user", "passwd", "alice", "--password-stdin"], "pw-Secret-1\n");
+    assert_eq!(invites_json(&env, &cfg), Value::Array(Vec::new()));
     // The change is in the event trail, without the link.
     let events = env.ok(&["events", "--kind", "admin", "--json"], "");
     assert!(events.contains("user invite alice: full-name, groups, expires"), "{events}");
+    assert!(!events.contains("user invites"), "listing is not a change: {events}");
     assert!(!events.contains(&token) && !events.contains(&second));
 }
 

@@ -12,6 +12,11 @@ use rusqlite::{OptionalExtension, Row, params};
 const INVITE_SELECT: &str =
     "SELECT u.name, i.reset, i.created_at, i.expires_at, i.used_at FROM invites i JOIN users u ON u.id = i.user_id";
 
+/// An invitation is open while unused and unexpired (`?2` is now); a new account's link
+/// also only while the account has no password (one set meanwhile with `wicket user passwd`
+/// closes it: it must not overwrite that password).
+const OPEN: &str = "i.used_at IS NULL AND i.expires_at > ?2 AND (i.reset = 1 OR u.password_hash IS NULL)";
+
 fn invite_from_row(r: &Row<'_>) -> rusqlite::Result<InviteInfo> {
     Ok(InviteInfo {
         user: r.get(0)?,
@@ -43,16 +48,16 @@ impl SqliteStore {
 
     /// The invitation with this hash, if it is unused and unexpired at `now`.
     pub fn find_invite(&self, hash: &str, now: i64) -> Result<Option<InviteInfo>> {
-        let sql = format!("{INVITE_SELECT} WHERE i.hash = ?1 AND i.used_at IS NULL AND i.expires_at > ?2");
+        let sql = format!("{INVITE_SELECT} WHERE i.hash = ?1 AND {OPEN}");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;
         stmt.query_row(params![hash, now], invite_from_row).optional().map_err(self.err())
     }
 
     /// Invitations open at `now`, by user name.
     pub fn list_invites(&self, now: i64) -> Result<Vec<InviteInfo>> {
-        let sql = format!("{INVITE_SELECT} WHERE i.used_at IS NULL AND i.expires_at > ?1 ORDER BY u.name");
+        let sql = format!("{INVITE_SELECT} WHERE ?1 IS NULL AND {OPEN} ORDER BY u.name");
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
-        let rows = stmt.query_map([now], invite_from_row).map_err(self.err())?;
+        let rows = stmt.query_map(params![None::<String>, now], invite_from_row).map_err(self.err())?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.err())
     }
 
@@ -70,7 +75,8 @@ impl SqliteStore {
         let e = |err| map_err(&path, err);
         let id: Option<i64> = tx
             .query_row(
-                "UPDATE invites SET used_at = ?3 WHERE hash = ?1 AND used_at IS NULL AND expires_at > ?3 \
+                "UPDATE invites AS i SET used_at = ?3 WHERE hash = ?1 AND used_at IS NULL AND expires_at > ?3 \
+                 AND (reset = 1 OR (SELECT password_hash FROM users WHERE id = i.user_id) IS NULL) \
                  AND user_id = (SELECT id FROM users WHERE name = ?2) RETURNING user_id",
                 params![hash, user, now],
                 |r| r.get(0),

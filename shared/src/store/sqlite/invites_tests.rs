@@ -100,7 +100,8 @@ fn of_two_concurrent_uses_of_one_link_exactly_one_wins() {
     let path = dir.path().join("w.db");
     for round in 0..8 {
         let hash = format!("h{round}");
-        store.add_invite("alice", &hash, false, T0, T0 + 60).unwrap_or_else(|e| panic!("{e}"));
+        // Round 0 is a new account's link; later rounds reset the password it set.
+        store.add_invite("alice", &hash, round > 0, T0, T0 + 60).unwrap_or_else(|e| panic!("{e}"));
         let barrier = Arc::new(Barrier::new(2));
         let racers: Vec<_> = ["$argon2id$one", "$argon2id$two"]
             .into_iter()
@@ -120,4 +121,18 @@ fn of_two_concurrent_uses_of_one_link_exactly_one_wins() {
         assert_eq!(winners.len(), 1, "round {round}: {results:?}");
         assert_eq!(hash_of(&store, "alice").as_deref(), Some(winners[0]));
     }
+}
+
+#[test]
+fn a_new_accounts_link_closes_when_a_password_is_set_another_way() {
+    let (_dir, mut store) = with_user("alice");
+    store.add_invite("alice", "h1", false, T0, T0 + 60).unwrap_or_else(|e| panic!("{e}"));
+    store.set_password("alice", &rec("$argon2id$admin"), T0 + 1).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.find_invite("h1", T0 + 2).ok(), Some(None));
+    assert_eq!(store.list_invites(T0 + 2).map(|l| l.len()).ok(), Some(0));
+    assert_eq!(store.redeem_invite("h1", "alice", &rec("$argon2id$x"), false, T0 + 2).ok(), Some(false));
+    assert_eq!(hash_of(&store, "alice").as_deref(), Some("$argon2id$admin"));
+    // A reset link is for an account with a password.
+    store.add_invite("alice", "h2", true, T0 + 3, T0 + 60).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.redeem_invite("h2", "alice", &rec("$argon2id$y"), false, T0 + 4).ok(), Some(true));
 }
