@@ -10,6 +10,7 @@ mod caddy;
 mod cli;
 mod cli_accounts;
 mod cli_edit;
+mod cli_invite;
 mod cli_totp;
 mod cost;
 mod envoy;

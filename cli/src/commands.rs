@@ -69,6 +69,9 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
             }
             ok()
         }
+        UserCmd::Invite(args) => crate::invite::invite(ctx, args),
+        UserCmd::ResetLink { name, expires } => crate::invite::reset_link(ctx, &name, expires.as_deref()),
+        UserCmd::Invites { json } => crate::invite::list(ctx, json.json),
         UserCmd::Mod { name, changes } => crate::edit::user_mod(ctx, &name, changes),
         UserCmd::Totp(c) => crate::totp::run(ctx, c),
         UserCmd::Rename { old, new } => crate::edit::user_rename(ctx, &old, &new),

@@ -187,7 +187,7 @@ fn record(
 /// Commands that only read: nothing to record.
 fn read_only(path: &[String]) -> bool {
     matches!(path.first().map(String::as_str), Some("check" | "events" | "help"))
-        || matches!(path.last().map(String::as_str), Some("list" | "show" | "status" | "help"))
+        || matches!(path.last().map(String::as_str), Some("list" | "show" | "status" | "help" | "invites"))
 }
 
 /// `user add alice: email, shell` from the parsed command line: the subcommand words, the

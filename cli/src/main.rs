@@ -9,6 +9,7 @@ mod ctx;
 mod edit;
 mod events;
 mod import;
+mod invite;
 mod prompt;
 mod totp;
 
@@ -161,6 +162,21 @@ enum UserCmd {
         old: String,
         /// New name: [a-z_][a-z0-9_-]*, at most 32 characters, not taken.
         new: String,
+    },
+    /// Create a pending user (no password) and print a one-time link where they choose it.
+    Invite(invite::InviteArgs),
+    /// Print a one-time link for an existing user to choose a new password.
+    ResetLink {
+        /// User name.
+        name: String,
+        /// How long the link works: a duration (24h) or a date [default: [invites] expiry].
+        #[arg(long, value_name = "WHEN")]
+        expires: Option<String>,
+    },
+    /// List open invitation and reset links (never the links themselves).
+    Invites {
+        #[command(flatten)]
+        json: JsonArg,
     },
     /// Show one user.
     Show {

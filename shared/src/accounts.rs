@@ -25,6 +25,9 @@ use crate::secret::Secret;
 use crate::store::{AccountState, Group, NewUser, TokenInfo, User, UserChanges, UserStore};
 use crate::token;
 
+mod invite;
+pub use invite::{INVITE_TOKEN_LEN, Invitation, invite_hash, new_invite_token};
+
 /// Lowest uid/gid an administrator may give by hand; below it the ids belong to the system.
 pub const MIN_MANUAL_ID: u32 = 1000;
 

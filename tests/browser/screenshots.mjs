@@ -47,6 +47,8 @@ const shots = [
   ['logout.html', 'logout.png', { width: 1000, height: 560 }],
   ['password.html', 'password.png', { width: 1000, height: 820 }],
   ['error.html', 'error.png', { width: 1000, height: 560 }],
+  ['invite.html', 'invite.png', { width: 1000, height: 760 }],
+  ['invite-invalid.html', 'invite-invalid.png', { width: 1000, height: 560 }],
   ['login.html', 'login-phone.png', { width: 390, height: 720 }],
   ['code.html', 'totp-code.png', { width: 1000, height: 720 }],
   ['code-error.html', 'totp-code-error.png', { width: 1000, height: 720 }],

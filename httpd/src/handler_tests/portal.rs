@@ -284,6 +284,7 @@ async fn locking_the_account_ends_its_sessions_at_once() {
     let _ = Cookies::default();
 }
 
+mod invite;
 mod max_age;
 mod password;
 mod totp;

@@ -98,6 +98,8 @@ pub enum Purpose {
     StepUp,
     /// `POST /account/two-factor`.
     TwoFactorAccount,
+    /// `POST /invite` (bound to the invitation cookie, the pre-login way).
+    Invite,
 }
 
 impl Purpose {
@@ -110,6 +112,7 @@ impl Purpose {
             Self::SecondFactor => "second_factor",
             Self::StepUp => "step_up",
             Self::TwoFactorAccount => "two_factor_account",
+            Self::Invite => "invite",
         }
     }
 }

@@ -355,6 +355,9 @@ fn query_value(value: &str) -> String {
         })
         .collect()
 }
+/// The invitation pages (`/invite`).
+#[path = "pages_invite.rs"]
+pub mod invite;
 #[path = "pages_totp.rs"]
 pub mod totp;
 

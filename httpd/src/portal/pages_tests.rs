@@ -243,6 +243,14 @@ fn write_samples() {
             password_change(&brand, &PasswordPage { user: "alice", error: None, done: false, csrf: "T" }),
         ),
         ("error.html", error_page(&brand, "Session expired", "Your session has ended. Please sign in again.")),
+        (
+            "invite.html",
+            super::invite::choose_password(
+                &brand,
+                &super::invite::InvitePage { user: "carol", reset: false, error: None, csrf: "T" },
+            ),
+        ),
+        ("invite-invalid.html", super::invite::invalid(&brand)),
     ];
     // The headers wicketd sends with each page, for the screenshot server to send too.
     let policy = crate::portal::redirect::RedirectPolicy::new(Some("example.org"), &[]);

@@ -14,6 +14,7 @@
 //! (`application/x-www-form-urlencoded`) holds only printable ASCII, so a real form is never
 //! changed, and one carrying raw control bytes fails UTF-8 decoding and is refused.
 
+mod invite;
 mod oidc;
 mod oidc_http;
 mod password;
@@ -54,6 +55,7 @@ pub fn is_portal_path(path: &str) -> bool {
     matches!(path, "/login" | "/logout" | "/" | "/account" | pages::PASSWORD_PATH | pages::CSS_PATH)
         || matches!(path, pages::OIDC_START_PATH | wicket_core::config::CALLBACK_PATH)
         || pages::totp::is_totp_path(path)
+        || path == pages::invite::INVITE_PATH
 }
 
 /// Everything a portal request needs from the current config.
@@ -307,15 +309,25 @@ pub async fn serve<B: FormBody>(
             };
             change_password(app, &portal, &cookies, &ctx, &form).await
         }
+        (Method::GET | Method::HEAD, pages::invite::INVITE_PATH) => {
+            invite::show(&portal, req.uri().query().unwrap_or(""), &cookies, &ctx).await
+        }
+        (Method::POST, pages::invite::INVITE_PATH) => {
+            let Some(form) = read_form(req.into_body()).await else {
+                return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+            };
+            invite::choose(app, &portal, &cookies, &ctx, &form).await
+        }
         _ => {
             let mut r = portal.error(StatusCode::METHOD_NOT_ALLOWED, "Not allowed", "This page does not take that.");
-            let allow = if matches!(path.as_str(), "/login" | "/logout" | pages::PASSWORD_PATH)
-                || pages::totp::is_totp_path(&path)
-            {
-                "GET, HEAD, POST"
-            } else {
-                "GET, HEAD"
-            };
+            let allow =
+                if matches!(path.as_str(), "/login" | "/logout" | pages::PASSWORD_PATH | pages::invite::INVITE_PATH)
+                    || pages::totp::is_totp_path(&path)
+                {
+                    "GET, HEAD, POST"
+                } else {
+                    "GET, HEAD"
+                };
             r.headers_mut().insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
             r
         }

@@ -7,6 +7,7 @@ mod errors;
 mod events;
 mod fastcgi;
 mod grpc;
+mod invites;
 mod oidc;
 mod rule;
 mod sections;
@@ -21,6 +22,7 @@ pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig,
 pub use events::EventsConfig;
 pub use fastcgi::{FastcgiConfig, FastcgiListen};
 pub use grpc::{GrpcConfig, GrpcListen};
+pub use invites::{InvitesConfig, MAX_INVITE_EXPIRY};
 pub use oidc::{CALLBACK_PATH, ClientSecret, OidcConfig, Provision, UsernameClaim};
 pub use rule::{Policy, RuleConfig};
 pub use sections::{
@@ -76,6 +78,8 @@ pub struct Config {
     pub totp: TotpConfig,
     /// OpenID Connect providers for the portal (`[[oidc]]`).
     pub oidc: Vec<OidcConfig>,
+    /// One-time links to choose a password (`wicket user invite`).
+    pub invites: InvitesConfig,
 }
 
 impl Default for Config {
@@ -96,6 +100,7 @@ impl Default for Config {
             events: EventsConfig::default(),
             totp: TotpConfig::default(),
             oidc: Vec::new(),
+            invites: InvitesConfig::default(),
         }
     }
 }
@@ -201,6 +206,7 @@ impl Config {
         }
         self.totp.validate()?;
         oidc::validate_all(&self.oidc, self.session.as_ref().and_then(|s| s.portal_url.as_deref()))?;
+        self.invites.validate()?;
         Ok(())
     }
 }

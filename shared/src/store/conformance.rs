@@ -27,6 +27,7 @@ pub fn run(open: &dyn Fn() -> Box<dyn UserStore>) {
     second_factor(s.as_mut());
     events(s.as_mut());
     identities(s.as_mut());
+    invites(s.as_mut());
 }
 
 fn ok<T>(r: crate::error::Result<T>) -> T {
@@ -323,19 +324,6 @@ fn events(s: &mut dyn UserStore) {
     assert_eq!(ok(s.list_events(&EventQuery { kind: Some(EventKind::Admin), ..EventQuery::default() })).len(), 0);
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_sqlite_store_keeps_every_promise() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let open = || -> Box<dyn super::UserStore> {
-            Box::new(super::super::SqliteStore::open(&path, std::time::Duration::from_secs(5)).unwrap())
-        };
-        super::run(&open);
-    }
-}
-
 /// OpenID Connect subjects: one name per created identity, local links follow the user.
 fn identities(s: &mut dyn UserStore) {
     let id = |provider: &str, subject: &str, backend: &str, name: &str| super::ExternalIdentity {
@@ -358,4 +346,35 @@ fn identities(s: &mut dyn UserStore) {
     ok(s.delete_user("ivan"));
     let left = ok(s.list_identities());
     assert_eq!(left.iter().map(|i| (i.subject.as_str(), i.last_login)).collect::<Vec<_>>(), vec![("sub-1", Some(99))]);
+}
+
+/// Invitations: one open link per user, used once, closed by expiry.
+fn invites(s: &mut dyn UserStore) {
+    ok(s.add_user(&new_user("ines"), &defaults(), None, 1));
+    ok(s.add_invite("ines", "old-link", false, 10, 100));
+    let info = ok(s.add_invite("ines", "link", false, 10, 100));
+    assert_eq!((info.user.as_str(), info.reset), ("ines", false));
+    assert_eq!(ok(s.find_invite("old-link", 20)), None, "a new link replaces the old");
+    assert!(ok(s.find_invite("link", 20)).is_some());
+    assert_eq!(ok(s.find_invite("link", 100)), None, "expired");
+    assert_eq!(ok(s.list_invites(20)).len(), 1);
+    assert!(matches!(s.add_invite("nobody", "x", false, 10, 100), Err(Error::NoSuchUser(_))));
+    assert!(!ok(s.redeem_invite("link", "someone", &password("h-ines", "r"), false, 20)), "someone else's");
+    assert!(ok(s.redeem_invite("link", "ines", &password("h-ines", "r"), false, 20)));
+    assert!(!ok(s.redeem_invite("link", "ines", &password("h-2", "r"), false, 21)), "used once");
+    assert_eq!(ok(s.get_user("ines")).and_then(|u| u.password_hash).as_deref(), Some("h-ines"));
+    assert_eq!(ok(s.list_invites(22)), vec![]);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sqlite_store_keeps_every_promise() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let open = || -> Box<dyn super::UserStore> {
+            Box::new(super::super::SqliteStore::open(&path, std::time::Duration::from_secs(5)).unwrap())
+        };
+        super::run(&open);
+    }
 }

@@ -33,7 +33,8 @@ impl EventKind {
 }
 
 /// Outcomes that count as success for `--outcome ok` (the rest, but `stale`, are failures).
-pub const OK_OUTCOMES: &[&str] = &["accepted", "ok", "session_opened", "session_closed", "password_changed"];
+pub const OK_OUTCOMES: &[&str] =
+    &["accepted", "ok", "session_opened", "session_closed", "password_changed", "invite_used"];
 /// Neither success nor failure: Digest's "right password, retry with a fresh nonce".
 pub const NEUTRAL_OUTCOMES: &[&str] = &["stale"];
 

@@ -31,6 +31,9 @@
 //!   number of concurrent calls with the same step or code, at most one answers true. TOTP
 //!   secrets are stored only sealed, recovery codes only hashed. A local user's second
 //!   factor goes when the user is deleted or renamed.
+//! - **An invitation is used once**: [`UserStore::redeem_invite`] marks the link used and
+//!   sets the password in one transaction, only while the link is unused and unexpired; of
+//!   concurrent calls with the same link at most one succeeds. Links are stored only hashed.
 //! - **Errors are the core's**: no type of the storage library leaks out; storage failures
 //!   are [`Error::Store`](crate::Error::Store) (naming the store, not the data) or [`Error::Busy`](crate::Error::Busy).
 //!
@@ -41,6 +44,7 @@
 pub mod conformance;
 mod events;
 mod identity_record;
+mod invite_record;
 mod open;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -50,6 +54,7 @@ mod types;
 
 pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOMES, OutcomeFilter};
 pub use identity_record::ExternalIdentity;
+pub use invite_record::InviteInfo;
 pub use open::{StoreLocation, open_store};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use totp_record::TotpRecord;
@@ -220,4 +225,23 @@ pub trait UserStore: Send + std::fmt::Debug {
     fn touch_identity(&mut self, provider: &str, subject: &str, now: i64) -> Result<()>;
     /// Every recorded subject, by provider and name.
     fn list_identities(&self) -> Result<Vec<ExternalIdentity>>;
+    /// Stores an invitation link (by its hash) for the local user `user`, replacing any
+    /// earlier one of that user; [`Error::NoSuchUser`](crate::Error::NoSuchUser) for an unknown user.
+    fn add_invite(&mut self, user: &str, hash: &str, reset: bool, now: i64, expires_at: i64) -> Result<InviteInfo>;
+    /// The invitation with this hash while it is open (unused and not expired at `now`).
+    fn find_invite(&self, hash: &str, now: i64) -> Result<Option<InviteInfo>>;
+    /// Every invitation open at `now`, by user name.
+    fn list_invites(&self, now: i64) -> Result<Vec<InviteInfo>>;
+    /// Uses the open invitation with this hash, which must be `user`'s: marks it used and
+    /// sets the password (ending the user's sessions; with `revoke_tokens`, revoking its
+    /// tokens) in one transaction. False, changing nothing, when the link is unknown, used,
+    /// expired or someone else's — atomically (see the module docs).
+    fn redeem_invite(
+        &mut self,
+        hash: &str,
+        user: &str,
+        record: &PasswordRecord,
+        revoke_tokens: bool,
+        now: i64,
+    ) -> Result<bool>;
 }

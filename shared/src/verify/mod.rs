@@ -14,6 +14,7 @@ mod bearer;
 mod code;
 mod context;
 mod digest;
+mod invite;
 mod members;
 mod outcome;
 pub mod pool;
@@ -21,6 +22,7 @@ pub mod session;
 
 pub use code::{CodeDecision, CodeOutcome};
 pub use context::{Context, Front};
+pub use invite::{InviteDecision, InviteOutcome};
 pub use outcome::{AuditEvent, Decision, Outcome};
 pub use session::{NewSession, session_hash};
 

@@ -116,7 +116,7 @@ pub(super) async fn change_password(
 }
 
 /// `password refused: …` → `Password refused: …`, for the page.
-fn capitalise(s: &str) -> String {
+pub(super) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

@@ -26,6 +26,7 @@ mod edit;
 mod events;
 mod groups;
 mod identities;
+mod invites;
 mod schema;
 mod sessions;
 mod store_impl;

@@ -264,4 +264,15 @@ CREATE TRIGGER users_identities_deleted AFTER DELETE ON users
     r#"
 ALTER TABLE sessions ADD COLUMN factors BIGINT NOT NULL DEFAULT 1;
 "#,
+    // 8: invitations, one row per local user, the link kept as its SHA-256.
+    r#"
+CREATE TABLE invites (
+    user_id    BIGINT NOT NULL UNIQUE REFERENCES users (id) ON DELETE CASCADE,
+    hash       TEXT COLLATE "C" NOT NULL UNIQUE,
+    reset      BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at    BIGINT
+);
+"#,
 ];

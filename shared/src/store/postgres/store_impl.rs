@@ -8,7 +8,7 @@ use crate::store::{
     AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, UserChanges,
     UserStore,
 };
-use crate::store::{EventQuery, EventRecord, ExternalIdentity, TotpRecord};
+use crate::store::{EventQuery, EventRecord, ExternalIdentity, InviteInfo, TotpRecord};
 
 impl UserStore for PgStore {
     fn generation(&self) -> Result<i64> {
@@ -200,5 +200,24 @@ impl UserStore for PgStore {
     }
     fn list_identities(&self) -> Result<Vec<ExternalIdentity>> {
         PgStore::list_identities(self)
+    }
+    fn add_invite(&mut self, user: &str, hash: &str, reset: bool, now: i64, expires_at: i64) -> Result<InviteInfo> {
+        PgStore::add_invite(self, user, hash, reset, now, expires_at)
+    }
+    fn find_invite(&self, hash: &str, now: i64) -> Result<Option<InviteInfo>> {
+        PgStore::find_invite(self, hash, now)
+    }
+    fn list_invites(&self, now: i64) -> Result<Vec<InviteInfo>> {
+        PgStore::list_invites(self, now)
+    }
+    fn redeem_invite(
+        &mut self,
+        hash: &str,
+        user: &str,
+        record: &PasswordRecord,
+        revoke_tokens: bool,
+        now: i64,
+    ) -> Result<bool> {
+        PgStore::redeem_invite(self, hash, user, record, revoke_tokens, now)
     }
 }

@@ -249,4 +249,19 @@ END;
     r#"
 ALTER TABLE sessions ADD COLUMN factors INTEGER NOT NULL DEFAULT 1;
 "#,
+    // 8: invitations. A one-time link for a local user to choose a password in the portal:
+    // a new account (no password yet: it cannot sign in) or a password reset. The link's
+    // token is stored only as its SHA-256. One row per user (a new link replaces the old);
+    // `used_at` is set once, in the transaction that sets the password. The row goes with
+    // its user (deleted: cascade; renamed: it follows the row id).
+    r#"
+CREATE TABLE invites (
+    user_id    INTEGER NOT NULL UNIQUE REFERENCES users (id) ON DELETE CASCADE,
+    hash       TEXT NOT NULL UNIQUE,
+    reset      INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER
+) STRICT;
+"#,
 ];

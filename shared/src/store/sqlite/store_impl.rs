@@ -4,6 +4,7 @@
 use super::SqliteStore;
 use crate::config::{DigestAlgorithm, UsersConfig};
 use crate::error::Result;
+use crate::store::InviteInfo;
 use crate::store::{
     AccountState, Group, Ha1Entry, NewUser, PasswordRecord, SessionRecord, TokenInfo, TokenOwner, User, UserChanges,
     UserStore,
@@ -200,5 +201,24 @@ impl UserStore for SqliteStore {
     }
     fn list_identities(&self) -> Result<Vec<crate::store::ExternalIdentity>> {
         SqliteStore::list_identities(self)
+    }
+    fn add_invite(&mut self, user: &str, hash: &str, reset: bool, now: i64, expires_at: i64) -> Result<InviteInfo> {
+        SqliteStore::add_invite(self, user, hash, reset, now, expires_at)
+    }
+    fn find_invite(&self, hash: &str, now: i64) -> Result<Option<InviteInfo>> {
+        SqliteStore::find_invite(self, hash, now)
+    }
+    fn list_invites(&self, now: i64) -> Result<Vec<InviteInfo>> {
+        SqliteStore::list_invites(self, now)
+    }
+    fn redeem_invite(
+        &mut self,
+        hash: &str,
+        user: &str,
+        record: &PasswordRecord,
+        revoke_tokens: bool,
+        now: i64,
+    ) -> Result<bool> {
+        SqliteStore::redeem_invite(self, hash, user, record, revoke_tokens, now)
     }
 }
