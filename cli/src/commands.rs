@@ -1,6 +1,7 @@
 //! What each subcommand does.
 
 use crate::ctx::Ctx;
+use crate::output::print_json;
 use crate::prompt::{self, Source};
 use crate::{Cli, CmdResult, Command, GroupCmd, ImportCmd, SessionCmd, TokenCmd, UserCmd};
 use anyhow::{Context as _, anyhow, bail};
@@ -30,11 +31,6 @@ pub fn run(cli: Cli) -> CmdResult {
 
 fn ok() -> CmdResult {
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn print_json<T: Serialize>(v: &T) -> CmdResult {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    ok()
 }
 
 fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {

@@ -3,8 +3,8 @@
 
 use crate::CmdResult;
 use crate::ModArgs;
-use crate::commands::print_json;
 use crate::ctx::Ctx;
+use crate::output::print_json;
 use anyhow::{anyhow, bail};
 use std::process::ExitCode;
 use wicket_core::accounts::validate_changes;

@@ -4,8 +4,8 @@
 //! (`--expires`, default `[invites] expiry`, 24 h), and only its hash is stored.
 
 use crate::CmdResult;
-use crate::commands::print_json;
 use crate::ctx::Ctx;
+use crate::output::print_json;
 use anyhow::{anyhow, bail};
 use std::process::ExitCode;
 use wicket_core::accounts::validate_new_user;

@@ -10,7 +10,9 @@ mod edit;
 mod events;
 mod import;
 mod invite;
+mod output;
 mod prompt;
+mod record;
 mod totp;
 
 use anyhow::Result;
@@ -338,7 +340,7 @@ enum ImportCmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match events::run_recorded(cli) {
+    match record::run_recorded(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wicket: {}", one_line(&e));

@@ -152,7 +152,7 @@ pub fn run(ctx: &Ctx, cmd: TotpCmd) -> crate::CmdResult {
                 created_at: existing.map(|r| r.created_at),
             };
             if json.json {
-                return crate::commands::print_json(&s);
+                return crate::output::print_json(&s);
             }
             let since = s.created_at.map(|t| format!(" since {}", format_unix(t))).unwrap_or_default();
             println!("{who}: {state}{since}, {left} recovery codes left");

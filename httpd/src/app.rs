@@ -1,7 +1,7 @@
 //! The daemon's state: a [`Runtime`] built from one config (swapped whole on SIGHUP) plus
 //! what lives across reloads (metrics, throttle, pending token uses).
 
-use crate::events::EventLog;
+use crate::events::{EventLog, Trail};
 use crate::metrics::Metrics;
 use crate::net::{Cidr, parse_list};
 use crate::portal::csrf::CsrfKey;
@@ -10,7 +10,8 @@ use anyhow::{Context, Result};
 use std::sync::{Arc, RwLock};
 use wicket_core::clock::SharedClock;
 use wicket_core::config::{Config, Scheme};
-use wicket_core::verify::{Authenticator, Shared};
+use wicket_core::local::LocalBackend;
+use wicket_core::verify::{AuditEvent, Authenticator, Shared};
 
 /// Everything derived from one config.
 #[derive(Debug)]
@@ -69,9 +70,10 @@ impl App {
     pub fn new(runtime: Runtime, clock: SharedClock) -> Arc<Self> {
         let shared = runtime.auth.shared().clone();
         let csrf = CsrfKey::generate().ok();
-        Arc::new_cyclic(|me| {
+        Arc::new_cyclic(|me: &std::sync::Weak<App>| {
             let events = EventLog::default();
-            events.start(me.clone());
+            let trail: std::sync::Weak<dyn Trail> = me.clone();
+            events.start(trail);
             Self { runtime: RwLock::new(Arc::new(runtime)), clock, metrics: Metrics::default(), shared, csrf, events }
         })
     }
@@ -97,5 +99,31 @@ impl App {
     /// Writes pending token uses (every few seconds and at shutdown). Blocking.
     pub fn flush_token_uses(&self) {
         self.runtime().auth.flush_token_uses();
+    }
+}
+
+impl App {
+    /// Writes an audit event: the journal line, the metrics, and (unless it is a quiet
+    /// cached re-check) the trail. Never blocks.
+    pub fn audit(&self, e: &AuditEvent) {
+        e.log();
+        self.metrics.audited(e);
+        if !e.quiet && !self.events.push(wicket_core::events::from_audit(e, self.clock.now())) {
+            self.metrics.events_dropped(1);
+        }
+    }
+}
+
+impl Trail for App {
+    fn target(&self) -> Option<(Arc<LocalBackend>, i64)> {
+        let rt = self.runtime();
+        let local = rt.auth.chain().local.clone()?;
+        Some((local, rt.cfg.events.retention_secs()))
+    }
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+    fn dropped(&self, n: u64) {
+        self.metrics.events_dropped(n);
     }
 }

@@ -9,13 +9,26 @@
 //! `[events] retention`. Without a local store there is nowhere to keep them: the journal
 //! line stays the only trace.
 
-use crate::app::App;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Mutex, Weak};
 use std::time::{Duration, Instant};
-use wicket_core::events::{from_audit, retention_cut};
+use wicket_core::events::retention_cut;
+use wicket_core::local::LocalBackend;
 use wicket_core::store::EventRecord;
 use wicket_core::verify::{AuditEvent, Context};
+
+/// What the writer needs of the daemon it writes for (the daemon's `App`, which owns the
+/// queue, so the writer holds it weakly): the store and retention of the config in force
+/// (none without a local store), the time, and where lost events are counted.
+pub trait Trail: Send + Sync {
+    /// The local store to write to and `[events] retention` in seconds, if there is one.
+    fn target(&self) -> Option<(Arc<LocalBackend>, i64)>;
+    /// Unix time now.
+    fn now(&self) -> i64;
+    /// Counts events that could not be kept.
+    fn dropped(&self, n: u64);
+}
 
 /// Events waiting for the writer at most.
 pub const QUEUE: usize = 4096;
@@ -71,7 +84,7 @@ impl EventLog {
 
     /// Starts the writer thread (once) for the daemon behind `app`. It ends when the daemon
     /// is dropped.
-    pub fn start(&self, app: Weak<App>) {
+    pub fn start(&self, app: Weak<dyn Trail>) {
         let Some(rx) = self.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else { return };
         let spawned = std::thread::Builder::new().name("wicket-events".into()).spawn(move || writer(&app, &rx));
         if let Err(e) = spawned {
@@ -88,7 +101,7 @@ impl EventLog {
     }
 }
 
-fn writer(app: &Weak<App>, rx: &Receiver<Msg>) {
+fn writer(app: &Weak<dyn Trail>, rx: &Receiver<Msg>) {
     let mut batch: Vec<EventRecord> = Vec::new();
     let mut last_prune: Option<i64> = None;
     loop {
@@ -111,7 +124,7 @@ fn writer(app: &Weak<App>, rx: &Receiver<Msg>) {
         }
         // Not yet built (the first second) or already gone (then the queue is closed too).
         if let Some(app) = app.upgrade() {
-            write(&app, &mut batch, &mut last_prune);
+            write(app.as_ref(), &mut batch, &mut last_prune);
         }
         if let Some(a) = ack {
             let _ = a.send(());
@@ -124,9 +137,8 @@ fn writer(app: &Weak<App>, rx: &Receiver<Msg>) {
 
 /// Writes the batch (kept for the next round if the store is busy, up to the queue's size)
 /// and prunes when it is time.
-fn write(app: &App, batch: &mut Vec<EventRecord>, last_prune: &mut Option<i64>) {
-    let rt = app.runtime();
-    let Some(local) = rt.auth.chain().local.as_ref() else {
+fn write(app: &dyn Trail, batch: &mut Vec<EventRecord>, last_prune: &mut Option<i64>) {
+    let Some((local, retention)) = app.target() else {
         batch.clear();
         return;
     };
@@ -138,31 +150,19 @@ fn write(app: &App, batch: &mut Vec<EventRecord>, last_prune: &mut Option<i64>) 
                 if batch.len() > QUEUE {
                     let lost = batch.len() - QUEUE;
                     batch.drain(..lost);
-                    app.metrics.events_dropped(lost as u64);
+                    app.dropped(lost as u64);
                 }
             }
         }
     }
-    let now = app.clock.now();
+    let now = app.now();
     if last_prune.is_none_or(|t| now - t >= PRUNE_EVERY_SECS) {
         *last_prune = Some(now);
-        let cut = retention_cut(now, rt.cfg.events.retention_secs());
+        let cut = retention_cut(now, retention);
         match local.with_store(|s| s.delete_events_before(cut)) {
             Ok(0) => {}
             Ok(n) => tracing::info!("events: deleted {n} older than the retention"),
             Err(e) => tracing::warn!("could not prune the event trail: {e}"),
-        }
-    }
-}
-
-impl App {
-    /// Writes an audit event: the journal line, the metrics, and (unless it is a quiet
-    /// cached re-check) the trail. Never blocks.
-    pub fn audit(&self, e: &AuditEvent) {
-        e.log();
-        self.metrics.audited(e);
-        if !e.quiet && !self.events.push(from_audit(e, self.clock.now())) {
-            self.metrics.events_dropped(1);
         }
     }
 }

@@ -14,11 +14,6 @@ fn ids_of(tx: &mut Transaction<'_>, e: PgErr<'_>, name: &str) -> Result<Option<(
         .transpose()
 }
 
-/// Revokes the unrevoked tokens of user `id` at `now`; how many.
-pub(super) fn revoke_tokens_of(tx: &mut Transaction<'_>, e: PgErr<'_>, id: i64, now: i64) -> Result<u64> {
-    tx.execute("UPDATE tokens SET revoked_at = $1 WHERE owner_id = $2 AND revoked_at IS NULL", &[&now, &id]).map_err(e)
-}
-
 /// Who else holds `uid` (as a uid or a private gid) or a group with it as gid.
 fn uid_holder(tx: &mut Transaction<'_>, e: PgErr<'_>, uid: u32, me: i64) -> Result<Option<String>> {
     let uid = i64::from(uid);
@@ -121,7 +116,7 @@ impl PgStore {
                 .map_err(e),
             None => {
                 let id = user_id(tx, e, name)?.ok_or_else(|| Error::NoSuchUser(name.to_string()))?;
-                revoke_tokens_of(tx, e, id, now)
+                super::revoke_tokens_of(tx, e, id, now)
             }
         })
     }

@@ -5,7 +5,7 @@
 
 use super::PgStore;
 use super::digest::insert_ha1;
-use super::edit::revoke_tokens_of;
+use super::revoke_tokens_of;
 use crate::error::{Error, Result};
 use crate::store::{InviteInfo, PasswordRecord};
 use postgres::Row;

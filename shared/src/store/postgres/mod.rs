@@ -190,3 +190,8 @@ pub(crate) fn map_err(location: &str, e: postgres::Error) -> Error {
 pub(crate) fn id32(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
+
+/// Revokes the unrevoked tokens of user `id` at `now`; how many.
+pub(crate) fn revoke_tokens_of(tx: &mut Transaction<'_>, e: PgErr<'_>, id: i64, now: i64) -> Result<u64> {
+    tx.execute("UPDATE tokens SET revoked_at = $1 WHERE owner_id = $2 AND revoked_at IS NULL", &[&now, &id]).map_err(e)
+}

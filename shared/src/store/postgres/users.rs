@@ -112,7 +112,7 @@ impl PgStore {
             .map_err(e)?;
             tx.execute("DELETE FROM digest_ha1 WHERE user_id = $1", &[&id]).map_err(e)?;
             insert_ha1(tx, e, id, &record.ha1)?;
-            if revoke { super::edit::revoke_tokens_of(tx, e, id, now) } else { Ok(0) }
+            if revoke { super::revoke_tokens_of(tx, e, id, now) } else { Ok(0) }
         })
     }
 
