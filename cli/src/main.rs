@@ -12,6 +12,7 @@ mod import;
 mod invite;
 mod prompt;
 mod totp;
+mod users;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
