@@ -3,7 +3,8 @@
 //! that echo `Remote-User`, and headless Chromium driving the scripts in tests/browser/:
 //! the whole flow (portal.mjs), single sign-on across two server names (sso.mjs), a session
 //! ended by `wicket user lock` (revoked.mjs) and the throttle seen from the form
-//! (throttled.mjs). Plus the same location from curl: scripts get 200/401, never a redirect.
+//! (throttled.mjs), two factors (totp.mjs) and an invitation link (invite.mjs). Plus the same
+//! location from curl: scripts get 200/401, never a redirect.
 use crate::support::servers::{Nginx, Wicketd, curl, reserve_port};
 use crate::support::{Env, bin, have, require};
 use std::path::{Path, PathBuf};
@@ -204,4 +205,28 @@ fn two_factor_sign_in_step_up_and_recovery_codes_in_a_browser() {
     let vars = [("WICKET_APP_URL", s.url("app", "/page")), ("WICKET_ADMIN_URL", s.url("app", "/admin/x"))];
     let said = s.browse("totp.mjs", &vars);
     assert!(said.contains("totp: 6 passed, 0 failed"), "{said}");
+}
+
+#[test]
+fn an_invitation_link_opened_in_a_browser_sets_a_password_and_signs_in() {
+    if !require_browser(true) {
+        return;
+    }
+    let s = Site::start("");
+    let config = s.wicketd.config.display().to_string();
+    let out = s.env.wicket(&["--config", &config, "user", "invite", "carol", "--groups", "developers"], "");
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    let link = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(link.starts_with(&format!("{}/invite?t=", s.portal)), "{link}");
+    let state = |s: &Site| {
+        let v: serde_json::Value =
+            serde_json::from_str(&s.env.ok(&["user", "show", "carol", "--json"], "")).unwrap_or_default();
+        v["state"].clone()
+    };
+    assert_eq!(state(&s), "pending");
+    let vars =
+        [("WICKET_INVITE_URL", link), ("WICKET_USER", "carol".to_string()), ("WICKET_APP_URL", s.url("app", "/page"))];
+    let said = s.browse("invite.mjs", &vars);
+    assert!(said.contains("invite: 5 passed, 0 failed"), "{said}");
+    assert_eq!(state(&s), "active");
 }

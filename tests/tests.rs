@@ -12,6 +12,7 @@ mod cli_accounts;
 mod cli_edit;
 mod cli_invite;
 mod cli_totp;
+mod cli_users;
 mod cost;
 mod envoy;
 mod envoy_grpc;

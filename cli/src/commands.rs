@@ -4,12 +4,10 @@ use crate::ctx::Ctx;
 use crate::output::print_json;
 use crate::prompt::{self, Source};
 use crate::{Cli, CmdResult, Command, GroupCmd, ImportCmd, SessionCmd, TokenCmd, UserCmd};
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, bail};
 use serde::Serialize;
 use std::process::ExitCode;
-use wicket_core::accounts::{
-    DigestReadiness, digest_readiness, validate_id, validate_new_user, validate_scope, validate_token_name,
-};
+use wicket_core::accounts::{DigestReadiness, validate_id, validate_new_user, validate_scope, validate_token_name};
 use wicket_core::duration::{format_unix, sanitize};
 use wicket_core::names::validate_name;
 use wicket_core::store::{AccountState, NewUser, SessionRecord, TokenInfo, User};
@@ -89,50 +87,8 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
             }
             ok()
         }
-        UserCmd::Show { name, json } => {
-            let store = ctx.existing_store()?;
-            let u = store.get_user(&name)?.ok_or_else(|| anyhow!("no such user `{}`", sanitize(&name)))?;
-            if json.json {
-                return print_json(&UserView::new(&u));
-            }
-            let policy = ctx.policy()?;
-            let digest = digest_readiness(store.as_ref(), &policy, &u)?;
-            print_user(&u, ctx.now());
-            println!("digest:     {}", digest_line(&digest));
-            ok()
-        }
-        UserCmd::List { json } => {
-            let users = ctx.existing_store()?.list_users()?;
-            if json.json {
-                return print_json(&users.iter().map(UserView::new).collect::<Vec<_>>());
-            }
-            for u in &users {
-                let groups = if u.groups.is_empty() { "-".to_string() } else { u.groups.join(",") };
-                println!(
-                    "{:<20} {:>7} {:<8} {:<12} {}",
-                    u.name,
-                    u.uid,
-                    state_word(u, ctx.now()),
-                    u.hash_scheme(),
-                    groups
-                );
-            }
-            ok()
-        }
-    }
-}
-
-/// A user as shown by `--json`: the stored fields plus the hash scheme, never the hash.
-#[derive(Serialize)]
-struct UserView<'a> {
-    #[serde(flatten)]
-    user: &'a User,
-    password_scheme: &'static str,
-}
-
-impl<'a> UserView<'a> {
-    fn new(user: &'a User) -> Self {
-        Self { user, password_scheme: user.hash_scheme() }
+        UserCmd::Show { name, json } => crate::users::show(ctx, &name, json.json),
+        UserCmd::List { json } => crate::users::list(ctx, json.json),
     }
 }
 
@@ -143,7 +99,7 @@ fn set_state(ctx: &Ctx, name: &str, state: AccountState, done: &str) -> CmdResul
 }
 
 /// Whether Digest works for the user in the configured realm, and what to do if not.
-fn digest_line(d: &DigestReadiness) -> String {
+pub(crate) fn digest_line(d: &DigestReadiness) -> String {
     const FIX: &str = "set the password again or log in once with Basic";
     let names =
         |algs: &[wicket_core::config::DigestAlgorithm]| algs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
@@ -162,11 +118,8 @@ fn digest_line(d: &DigestReadiness) -> String {
     }
 }
 
-fn state_word(u: &User, now: i64) -> &'static str {
-    if u.state == AccountState::Active && u.is_expired(now) { "expired" } else { u.state.as_str() }
-}
-
-fn print_user(u: &User, now: i64) {
+/// A local user's fields, one per line; `state` is the word `user list` shows.
+pub(crate) fn print_user(u: &User, state: &str) {
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
     let time = |t: Option<i64>| t.map(format_unix).unwrap_or_else(|| "-".into());
     println!("name:       {}", u.name);
@@ -176,7 +129,7 @@ fn print_user(u: &User, now: i64) {
     println!("email:      {}", opt(&u.email));
     println!("home:       {}", u.home);
     println!("shell:      {}", u.shell);
-    println!("state:      {}", state_word(u, now));
+    println!("state:      {state}");
     println!("expires:    {}", time(u.expires_at));
     println!("password:   {} (changed {})", u.hash_scheme(), time(u.password_changed_at));
     println!("groups:     {}", if u.groups.is_empty() { "-".into() } else { u.groups.join(", ") });
@@ -312,6 +265,8 @@ struct SessionView<'a> {
     last_seen: i64,
     expires_at: i64,
     remember_me: bool,
+    /// 1 (a password or a provider) or 2 (and a second-factor code).
+    factors: u8,
 }
 
 impl<'a> SessionView<'a> {
@@ -325,6 +280,7 @@ impl<'a> SessionView<'a> {
             last_seen: s.last_seen,
             expires_at: s.expires_at,
             remember_me: s.remember_me,
+            factors: s.factors,
         }
     }
 }
@@ -342,10 +298,11 @@ fn session_cmd(ctx: &Ctx, cmd: SessionCmd) -> CmdResult {
             }
             for s in &sessions {
                 println!(
-                    "{:<12} {:<20} {:<6} opened {} last-seen {} ends {}{}",
+                    "{:<12} {:<20} {:<6} factors {} opened {} last-seen {} ends {}{}",
                     session_id(s),
                     s.identity.name,
                     s.identity.backend,
+                    s.factors,
                     format_unix(s.created_at),
                     format_unix(s.last_seen),
                     format_unix(s.expires_at),

@@ -14,6 +14,7 @@ mod output;
 mod prompt;
 mod record;
 mod totp;
+mod users;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
