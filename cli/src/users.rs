@@ -3,8 +3,8 @@
 //! a provider on first sign-in (an external identity without a `users` row).
 
 use crate::CmdResult;
-use crate::commands::print_json;
 use crate::ctx::Ctx;
+use crate::output::print_json;
 use anyhow::anyhow;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
