@@ -30,6 +30,7 @@ mod pam_module;
 mod portal;
 mod portal_caddy;
 mod postgres;
+mod postgres_copy;
 mod promises;
 mod token;
 mod traefik;

@@ -42,6 +42,7 @@
 
 #[doc(hidden)]
 pub mod conformance;
+pub mod dump;
 mod events;
 mod identity_record;
 mod invite_record;

@@ -22,6 +22,7 @@
 
 mod connect;
 mod digest;
+mod dump;
 mod edit;
 mod events;
 mod groups;
