@@ -56,7 +56,7 @@ mod types;
 pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOMES, OutcomeFilter};
 pub use identity_record::ExternalIdentity;
 pub use invite_record::InviteInfo;
-pub use open::{StoreLocation, open_store};
+pub use open::{GenerationWatch, StoreLocation, open_store, watch_generation};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use totp_record::TotpRecord;
 pub use types::{
