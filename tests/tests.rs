@@ -31,6 +31,7 @@ mod portal;
 mod portal_caddy;
 mod postgres;
 mod postgres_copy;
+mod postgres_multi;
 mod postgres_watch;
 mod promises;
 mod token;
