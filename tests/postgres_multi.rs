@@ -173,6 +173,23 @@ fn two_instances_on_one_postgres_share_sign_ins_locks_revocations_and_passwords(
     change_password(&a.url(""), "pw-bob-1", "pw-bob-2");
     wait_until(DEADLINE, "the old password to be refused by both", || basic("pw-bob-1") == [401, 401]);
     assert_eq!(basic("pw-bob-2"), [200, 200]);
+    // A Digest response accepted by A is refused by B (and by A again): the nonce is A's.
+    let traced = run(Path::new("curl"), &["-sv", "--digest", "-u", "bob:pw-bob-2", &a.url("/auth")], "");
+    let trace = stderr(&traced);
+    let header = trace
+        .lines()
+        .filter_map(|l| l.strip_prefix("> Authorization: "))
+        .find(|v| v.starts_with("Digest "))
+        .unwrap_or_else(|| panic!("no Digest response sent: {trace}"))
+        .trim()
+        .to_string();
+    assert!(trace.contains("< HTTP/1.1 200"), "{trace}");
+    let replay = format!("Authorization: {header}");
+    assert_eq!(both(&["-H", &replay]), [401, 401], "{}", b.log());
+    // B refuses it for its challenge, which B did not issue (the `opaque`, like the nonce,
+    // is signed with a key of A's).
+    assert!(b.log().contains("opaque mismatch"), "{}", b.log());
+
     // All of it through the notifications: neither instance lost them and fell back.
     for w in [&a, &b] {
         assert!(!w.log().contains("change notifications from"), "{}", w.log());
