@@ -2,7 +2,7 @@
 //! into PostgreSQL when a second instance comes, or back. Ids, timestamps, password hashes,
 //! Digest values, token hashes, sessions, sealed TOTP secrets and the event trail are
 //! copied as they are, in one transaction of the target; nothing is re-hashed or opened.
-//! The source is only read. Needs no configuration file.
+//! The source is only read (once migrated, as by any command). Needs no configuration file.
 
 use crate::CmdResult;
 use anyhow::{Context as _, Result, bail};
