@@ -24,6 +24,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Import(ImportCmd::Htpasswd { file }) => crate::import::htpasswd(&ctx, &file),
         Command::Events(a) => crate::events::run(&ctx, a),
         Command::Check { user, pw } => check(&ctx, &user, Source::from_flag(pw.password_stdin)),
+        Command::Store(c) => crate::store_copy::run(c),
     }
 }
 

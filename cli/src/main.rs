@@ -13,6 +13,7 @@ mod invite;
 mod output;
 mod prompt;
 mod record;
+mod store_copy;
 mod totp;
 mod users;
 
@@ -55,6 +56,9 @@ enum Command {
     Import(ImportCmd),
     /// The event trail: sign-in decisions and administrative changes.
     Events(events::EventsArgs),
+    /// The store itself: copy it into another (SQLite ⇄ PostgreSQL).
+    #[command(subcommand)]
+    Store(store_copy::StoreCmd),
     /// Check a user's password through the backend chain (exit 0 if accepted).
     Check {
         /// User name.
@@ -341,7 +345,12 @@ enum ImportCmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match record::run_recorded(cli) {
+    // Needs no configuration and records no event: it names both stores itself.
+    let result = match cli.command {
+        Command::Store(cmd) => store_copy::run(cmd),
+        command => record::run_recorded(Cli { command, ..cli }),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wicket: {}", one_line(&e));

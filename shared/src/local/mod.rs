@@ -13,7 +13,7 @@ use crate::duration::sanitize;
 use crate::error::Result;
 use crate::password::PasswordCheck;
 use crate::secret::Secret;
-use crate::store::{AccountState, TokenOwner, User, UserStore};
+use crate::store::{AccountState, GenerationWatch, TokenOwner, User, UserStore};
 use crate::token;
 use std::sync::{Arc, Mutex};
 
@@ -31,6 +31,8 @@ pub struct LocalBackend {
     users: UsersConfig,
     clock: SharedClock,
     pool: Mutex<Vec<Box<dyn UserStore>>>,
+    /// The change counter from the store's notifications (PostgreSQL), when it has them.
+    watch: Option<GenerationWatch>,
 }
 
 impl std::fmt::Debug for LocalBackend {
@@ -49,7 +51,9 @@ impl LocalBackend {
     pub fn new(cfg: &Config, policy: Arc<PasswordPolicy>, clock: SharedClock) -> Result<Self> {
         let store = cfg.store.clone();
         let open = move || crate::store::open_store(&store);
-        Self::with_opener(Box::new(open), cfg.users.clone(), policy, clock)
+        let mut backend = Self::with_opener(Box::new(open), cfg.users.clone(), policy, clock)?;
+        backend.watch = crate::store::watch_generation(&cfg.store)?;
+        Ok(backend)
     }
 
     /// A backend over any store: `open` makes a connection (called once now, to fail early,
@@ -61,7 +65,7 @@ impl LocalBackend {
         clock: SharedClock,
     ) -> Result<Self> {
         let first = open()?;
-        Ok(Self { open, policy, users, clock, pool: Mutex::new(vec![first]) })
+        Ok(Self { open, policy, users, clock, pool: Mutex::new(vec![first]), watch: None })
     }
 
     /// Runs `f` with a pooled connection.
@@ -202,8 +206,12 @@ impl LocalBackend {
         self.with_store(|s| s.user_by_userhash(userhash, &realm, algorithm))
     }
 
-    /// The store's change counter (see [`UserStore::generation`]).
+    /// The store's change counter (see [`UserStore::generation`]): from memory while the
+    /// store's notifications are followed, else read from the store.
     pub fn generation(&self) -> Result<i64> {
+        if let Some(g) = self.watch.as_ref().and_then(GenerationWatch::current) {
+            return Ok(g);
+        }
         self.with_store(|s| s.generation())
     }
 

@@ -42,6 +42,7 @@
 
 #[doc(hidden)]
 pub mod conformance;
+pub mod dump;
 mod events;
 mod identity_record;
 mod invite_record;
@@ -55,7 +56,7 @@ mod types;
 pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOMES, OutcomeFilter};
 pub use identity_record::ExternalIdentity;
 pub use invite_record::InviteInfo;
-pub use open::{StoreLocation, open_store};
+pub use open::{GenerationWatch, StoreLocation, open_store, watch_generation};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use totp_record::TotpRecord;
 pub use types::{

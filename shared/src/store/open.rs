@@ -60,6 +60,39 @@ impl StoreLocation {
     }
 }
 
+/// How wicketd learns that the change counter moved without asking the store per request:
+/// PostgreSQL's notifications (see `postgres/listen.rs`). `None` for SQLite, whose counter
+/// is a local read: the caller reads [`UserStore::generation`] per request as before. The
+/// watch answers `None` itself while its connection is down; the caller then reads too.
+pub fn watch_generation(cfg: &StoreConfig) -> Result<Option<GenerationWatch>> {
+    match StoreLocation::from_config(cfg) {
+        StoreLocation::Sqlite(_) => Ok(None),
+        #[cfg(feature = "postgres")]
+        StoreLocation::Postgres(url) => {
+            GenerationWatch::start(&url, cfg.password_file.as_deref(), cfg.busy_timeout).map(Some)
+        }
+        // Opening the store itself fails with the reason.
+        #[cfg(not(feature = "postgres"))]
+        StoreLocation::Postgres(_) => Ok(None),
+    }
+}
+
+#[cfg(feature = "postgres")]
+pub use super::postgres::GenerationWatch;
+
+/// Without the `postgres` feature there is nothing to watch.
+#[cfg(not(feature = "postgres"))]
+#[derive(Debug)]
+pub struct GenerationWatch(std::convert::Infallible);
+
+#[cfg(not(feature = "postgres"))]
+impl GenerationWatch {
+    /// Never called: no value of this type exists.
+    pub fn current(&self) -> Option<i64> {
+        match self.0 {}
+    }
+}
+
 /// Opens the store `[store]` names.
 pub fn open_store(cfg: &StoreConfig) -> Result<Box<dyn UserStore>> {
     StoreLocation::from_config(cfg).open(cfg.password_file.as_deref(), cfg.busy_timeout)

@@ -15,6 +15,10 @@
 //! runtime's thread; wicketd reads the generation counter on its reactor. Each call made
 //! from a worker of a multi-threaded runtime therefore runs in `block_in_place`.
 //!
+//! wicketd does not read the counter per request here: [`GenerationWatch`] keeps it in
+//! memory from `LISTEN wicket_generation` (migration 9 notifies every move), and falls back
+//! to reading it while that connection is down (see `listen.rs`).
+//!
 //! A connection that broke (the server restarted) is replaced on the next call, so wicketd
 //! recovers without a restart; the call that found it broken fails (wicketd answers 503).
 //! Errors carry the URL without its password and PostgreSQL's message without its DETAIL
@@ -22,11 +26,13 @@
 
 mod connect;
 mod digest;
+mod dump;
 mod edit;
 mod events;
 mod groups;
 mod identities;
 mod invites;
+mod listen;
 mod schema;
 mod sessions;
 mod store_impl;
@@ -41,6 +47,7 @@ use std::cell::{RefCell, RefMut};
 use std::path::Path;
 use std::time::Duration;
 
+pub use listen::GenerationWatch;
 pub use schema::SCHEMA_VERSION;
 
 /// The advisory lock every write transaction takes first (an arbitrary constant: "wicket").

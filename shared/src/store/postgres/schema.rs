@@ -1,5 +1,6 @@
 //! Versioned migrations, numbered like the SQLite store's (`../sqlite/schema.rs`): step N
-//! here makes the same tables as step N there, in PostgreSQL's types. `schema_migrations`
+//! here makes the same tables as step N there, in PostgreSQL's types (a step that makes no
+//! table, such as the change notification, may exist here only). `schema_migrations`
 //! records each applied step; all pending steps run in the opening write transaction (under
 //! the write lock, so two processes starting at once migrate once). Never edit a released
 //! step: append one (and the SQLite twin).
@@ -274,5 +275,17 @@ CREATE TABLE invites (
     expires_at BIGINT NOT NULL,
     used_at    BIGINT
 );
+"#,
+    // 9 (PostgreSQL only: no table, so no SQLite twin): every move of the change counter —
+    // from a trigger above or a method's own UPDATE — notifies `wicket_generation` with the
+    // new value; each wicketd listens (`listen.rs`) instead of reading it per request.
+    r#"
+CREATE FUNCTION wicket_notify_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('wicket_generation', NEW.value::TEXT);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER meta_generation_notify AFTER UPDATE OF value ON meta
+    FOR EACH ROW WHEN (NEW.key = 'generation') EXECUTE FUNCTION wicket_notify_generation();
 "#,
 ];

@@ -8,6 +8,7 @@
 //! a `SqliteStore` need no trait import); [`UserStore`](super::UserStore) forwards to them.
 
 mod digest;
+mod dump;
 mod edit;
 mod events;
 mod groups;
