@@ -367,19 +367,6 @@ fn invites(s: &mut dyn UserStore) {
     assert_eq!(ok(s.list_invites(22)), vec![]);
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_sqlite_store_keeps_every_promise() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let open = || -> Box<dyn super::UserStore> {
-            Box::new(super::super::SqliteStore::open(&path, std::time::Duration::from_secs(5)).unwrap())
-        };
-        super::run(&open);
-    }
-}
-
 /// Passkeys: ids unique across the store, names per account, the counter a compare-and-set,
 /// a local user's passkeys gone with a rename or deletion, other backends' kept.
 fn passkeys(s: &mut dyn UserStore) {
@@ -419,4 +406,17 @@ fn passkeys(s: &mut dyn UserStore) {
     ok(s.delete_user("pkuser2"));
     assert_eq!(ok(s.find_passkey(b"id-4")), None);
     assert_eq!(ok(s.list_passkeys("corp", "pkuser")).len(), 1);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sqlite_store_keeps_every_promise() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let open = || -> Box<dyn super::UserStore> {
+            Box::new(super::super::SqliteStore::open(&path, std::time::Duration::from_secs(5)).unwrap())
+        };
+        super::run(&open);
+    }
 }
