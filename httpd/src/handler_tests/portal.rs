@@ -286,6 +286,7 @@ async fn locking_the_account_ends_its_sessions_at_once() {
 
 mod invite;
 mod max_age;
+mod passkey;
 mod password;
 mod totp;
 mod totp_account;
