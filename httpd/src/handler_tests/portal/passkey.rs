@@ -236,3 +236,23 @@ async fn removal_needs_a_two_factor_or_fresh_session() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(!account(&fx, &strong).await.contains("class=\"passkey-name\""));
 }
+
+#[tokio::test]
+async fn with_totp_too_the_code_is_offered_beside_the_passkey() {
+    use super::totp::{code_now, enrol_alice, two_factor_portal};
+    let t = two_factor_portal(true);
+    let (pair, _, _) = sign_in(&t.fx, "").await;
+    assert_eq!(register(&t.fx, &pair, &authenticator()).await.status(), StatusCode::OK);
+    let (secret, _) = enrol_alice(&t.fx);
+    let (pre, html) = password(&t.fx).await;
+    assert!(html.contains("Use a passkey") && html.contains("action=\"/login/code\""), "{html}");
+    let form = format!(
+        "csrf={}&pending={}&code={}",
+        enc(&hidden(&html, "csrf")),
+        enc(&hidden(&html, "pending")),
+        code_now(&t.fx, &secret)
+    );
+    let r = post(&t.fx, "/login/code", &pre, form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(cookie_pair(&r, "wicket_session").is_some(), "the code alone signs in too");
+}
