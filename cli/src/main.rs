@@ -10,6 +10,7 @@ mod edit;
 mod events;
 mod import;
 mod invite;
+mod passkey;
 mod prompt;
 mod totp;
 
@@ -193,6 +194,16 @@ enum UserCmd {
     /// A user's second factor (TOTP): enroll, reset, recovery-codes, status.
     #[command(subcommand)]
     Totp(totp::TotpCmd),
+    /// List a user's passkeys (registered in the portal).
+    Passkeys {
+        /// User: a local name, or backend:name (ldap:carol).
+        user: String,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// A user's passkeys: remove.
+    #[command(subcommand)]
+    Passkey(passkey::PasskeyCmd),
 }
 
 /// What `user mod` changes; at least one is required.
