@@ -3,7 +3,8 @@
 // user verification): alice, signed in with her password only, adds a passkey on the
 // account page; her one-factor session meets /admin/ and steps up with the passkey under a
 // fresh session id; signed out, she signs in with password + passkey (no session before the
-// passkey) and passes the two-factor rule; the same authenticator is not registered twice;
+// passkey) and passes the two-factor rule; with the passkey alone from the sign-in page
+// (passwordless); the same authenticator is not registered twice;
 // she removes the passkey, and the next password sign-in needs no second step again.
 // The portal is http://auth.example.org:PORT, made a secure context for WebAuthn with
 // --unsafely-treat-insecure-origin-as-secure.
@@ -94,6 +95,17 @@ try {
   const { credentials: after } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
   check(after[0].signCount >= 2, `the authenticator counted its uses: ${after[0].signCount}`);
   step.ok('password + passkey signs in, and the session passes the two-factor rule');
+
+  // Passwordless ([webauthn] passwordless = true): the passkey alone, from the sign-in page.
+  await ctx.clearCookies();
+  await page.goto(app);
+  check(await page.isVisible('#passkey-button'), 'the sign-in page offers Sign in with a passkey');
+  await shot(page, 'passkey-passwordless');
+  await clickAndWait(page, '#passkey-button');
+  check(page.url() === app, `signed in with the passkey alone: ${page.url()}`);
+  await page.goto(admin);
+  check(page.url() === admin, `a passwordless session passes the two-factor rule: ${page.url()}`);
+  step.ok('a passkey alone signs in (passwordless) with two factors');
 
   // Removal (the session is two-factor), then the password alone signs in again.
   await page.goto(`${portal}/account/passkeys`);

@@ -15,6 +15,8 @@ use super::{Branding, HOME_PATH, alert, document, escape, field, hidden};
 pub const SIGN_IN_PATH: &str = "/login/passkey";
 /// `POST`: a passkey assertion for a step-up.
 pub const STEP_UP_PATH: &str = "/login/step-up/passkey";
+/// `POST`: a passkey alone (passwordless, `[webauthn] passwordless = true`).
+pub const PASSWORDLESS_PATH: &str = "/login/passkey-only";
 /// `GET`/`POST`: the account's passkeys.
 pub const ACCOUNT_PATH: &str = "/account/passkeys";
 /// The script.
@@ -44,7 +46,7 @@ pub mod fields {
 
 /// True for the paths these pages are served at.
 pub fn is_passkey_path(path: &str) -> bool {
-    matches!(path, SIGN_IN_PATH | STEP_UP_PATH | ACCOUNT_PATH | JS_PATH)
+    matches!(path, SIGN_IN_PATH | STEP_UP_PATH | ACCOUNT_PATH | JS_PATH | PASSWORDLESS_PATH)
 }
 
 /// The headers of the script response.
@@ -247,4 +249,31 @@ pub fn account(brand: &Branding<'_>, page: &AccountPage<'_>) -> String {
     body.push_str(&format!("<p class=\"links\"><a href=\"{HOME_PATH}\">Back</a></p>\n"));
     let lead = "Sign in with your fingerprint, face, screen lock or a security key as the second step.";
     document(brand, "Passkeys", Some(lead), &body)
+}
+
+/// The sign-in page with "Sign in with a passkey" after the password form: a discoverable
+/// credential, user verification required, posting to [`PASSWORDLESS_PATH`] with the
+/// sign-in form's own token.
+pub fn with_passwordless(login_html: &str, csrf: &str, rd: &str, challenge: &str, rp_id: &str) -> String {
+    let mut form = format!(
+        "<form id=\"passkey-form\" method=\"post\" action=\"{PASSWORDLESS_PATH}\" data-mode=\"get\" \
+         data-challenge=\"{}\" data-rp-id=\"{}\" data-uv=\"required\" data-credentials=\"\" class=\"providers\" hidden>\n\
+         <p class=\"or\">or</p>\n",
+        escape(challenge),
+        escape(rp_id)
+    );
+    form.push_str(&hidden_common(csrf, "", rd));
+    form.push_str(&hidden(fields::CHALLENGE, challenge));
+    form.push_str(&result_inputs(&[
+        fields::CREDENTIAL_ID,
+        fields::CLIENT_DATA,
+        fields::AUTHENTICATOR_DATA,
+        fields::SIGNATURE,
+    ]));
+    form.push_str(
+        "<p class=\"alert\" id=\"passkey-error\" role=\"alert\"></p>\n\
+         <button type=\"submit\" id=\"passkey-button\" class=\"secondary\">Sign in with a passkey</button>\n</form>\n",
+    );
+    form.push_str(&script());
+    login_html.replacen("</form>\n", &format!("</form>\n{form}"), 1)
 }

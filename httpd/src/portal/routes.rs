@@ -19,6 +19,7 @@ mod oidc;
 mod oidc_http;
 mod passkey;
 mod passkey_account;
+mod passkey_only;
 mod password;
 mod sign_in;
 mod totp;
@@ -150,7 +151,14 @@ impl Portal<'_> {
         let rd = redirect_target(Some(rd), &self.policy, "");
         let page = LoginPage { error, username, rd, csrf: &token, remember_me: self.cfg.remember_me_enabled() };
         let providers: Vec<&str> = self.rt.cfg.oidc.iter().map(|p| p.name.as_str()).collect();
-        let mut r = self.page(status, pages::login_with_providers(&self.brand(), &page, &providers));
+        let html = passkey::with_passwordless(
+            self,
+            prelogin,
+            &token,
+            rd,
+            pages::login_with_providers(&self.brand(), &page, &providers),
+        );
+        let mut r = self.page(status, html);
         let name = csrf::prelogin_cookie_name(self.cfg.secure);
         match set_cookie(name, prelogin, &self.prelogin_options(), Lifetime::BrowserSession) {
             Ok(c) => append(&mut r, SET_COOKIE, &c),
@@ -230,6 +238,9 @@ pub async fn serve<B: FormBody>(
     match (method, path.as_str()) {
         (Method::GET | Method::HEAD, pages::CSS_PATH) => css(),
         (Method::GET | Method::HEAD, pages::passkey::JS_PATH) => passkey::js(),
+        (Method::POST, pages::passkey::PASSWORDLESS_PATH) => {
+            passkey_only::post(app, &portal, &cookies, &ctx, req.into_body()).await
+        }
         (Method::POST, pages::passkey::SIGN_IN_PATH) => {
             passkey::post_sign_in(app, &portal, &cookies, &ctx, req.into_body()).await
         }
@@ -341,7 +352,10 @@ pub async fn serve<B: FormBody>(
                     || pages::totp::is_totp_path(&path)
                     || matches!(
                         path.as_str(),
-                        pages::passkey::SIGN_IN_PATH | pages::passkey::STEP_UP_PATH | pages::passkey::ACCOUNT_PATH
+                        pages::passkey::SIGN_IN_PATH
+                            | pages::passkey::STEP_UP_PATH
+                            | pages::passkey::ACCOUNT_PATH
+                            | pages::passkey::PASSWORDLESS_PATH
                     )
                 {
                     "GET, HEAD, POST"

@@ -39,11 +39,14 @@ pub struct WebauthnConfig {
     pub rp_id: Option<String>,
     /// `preferred`, `required` or `discouraged`.
     pub user_verification: UserVerification,
+    /// Offer "Sign in with a passkey" on the sign-in page: a passkey with user
+    /// verification alone signs a local user in (two factors).
+    pub passwordless: bool,
 }
 
 impl Default for WebauthnConfig {
     fn default() -> Self {
-        Self { enabled: true, rp_id: None, user_verification: UserVerification::default() }
+        Self { enabled: true, rp_id: None, user_verification: UserVerification::default(), passwordless: false }
     }
 }
 

@@ -93,7 +93,11 @@ impl Authenticator {
 
     /// The form fields of an assertion for `challenge` with counter `count`.
     fn assert(&self, challenge: &str, count: u32) -> String {
-        let ad = self.auth_data(0x05, count, false);
+        self.assert_flags(challenge, count, 0x05)
+    }
+
+    fn assert_flags(&self, challenge: &str, count: u32, flags: u8) -> String {
+        let ad = self.auth_data(flags, count, false);
         let cd = client_data("webauthn.get", challenge);
         let mut msg = ad.clone();
         msg.extend(Sha256::digest(&cd));
@@ -255,4 +259,54 @@ async fn with_totp_too_the_code_is_offered_beside_the_passkey() {
     let r = post(&t.fx, "/login/code", &pre, form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(cookie_pair(&r, "wicket_session").is_some(), "the code alone signs in too");
+}
+
+#[tokio::test]
+async fn passwordless_sign_in_needs_user_verification_and_the_setting() {
+    let fx = fixture_with(&format!("{SESSION}inactivity = \"1h\"\nexpiry = \"2h\"\n[webauthn]\npasswordless = true\n"));
+    let (pair, _, _) = sign_in(&fx, "").await;
+    let a = authenticator();
+    assert_eq!(register(&fx, &pair, &a).await.status(), StatusCode::OK);
+    let (pre, html) = login(&fx).await;
+    assert!(html.contains("Sign in with a passkey") && html.contains("data-uv=\"required\""), "{html}");
+    let challenge = data(&html, "challenge");
+    let form =
+        |html: &str, fields: String| format!("csrf={}&challenge={challenge}&{fields}", enc(&hidden(html, "csrf")));
+    // Without the UV flag: refused.
+    let r = post(&fx, "/login/passkey-only", &pre, form(&html, a.assert_flags(&challenge, 1, 0x01))).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(cookie_pair(&r, "wicket_session").is_none());
+    // With it, on a fresh page: a two-factor session.
+    let (pre, html) = login(&fx).await;
+    let challenge = data(&html, "challenge");
+    let fields = a.assert(&challenge, 1);
+    let r = post(
+        &fx,
+        "/login/passkey-only",
+        &pre,
+        format!("csrf={}&challenge={challenge}&{fields}", enc(&hidden(&html, "csrf"))),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let session = cookie_pair(&r, "wicket_session").unwrap_or_else(|| panic!("a session"));
+    let admin: [(&str, &[u8]); 4] = [
+        ("cookie", session.as_bytes()),
+        ("x-forwarded-proto", b"https"),
+        ("x-forwarded-host", b"app.example.org"),
+        ("x-original-uri", b"/docs"),
+    ];
+    assert_eq!(get(&fx, "/auth", &admin).await.status(), StatusCode::OK);
+    // Without the setting the button is not there and the path refuses.
+    let off = passkey_portal();
+    let (pre, html) = login(&off).await;
+    assert!(!html.contains("Sign in with a passkey"));
+    let r = post(&off, "/login/passkey-only", &pre, format!("csrf={}&challenge=x", enc(&hidden(&html, "csrf")))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+/// GET /login: the pre-login cookie pair and the page.
+async fn login(fx: &Fx) -> (String, String) {
+    let r = call(fx, Method::GET, "/login", &[], String::new()).await;
+    let pre = cookie_pair(&r, "wicket_csrf").unwrap_or_else(|| panic!("pre-login cookie"));
+    (pre, body_text(r).await)
 }

@@ -339,3 +339,15 @@ pub(super) fn js() -> Response<Body> {
     }
     r
 }
+
+/// The sign-in page `html` with "Sign in with a passkey" when `[webauthn] passwordless` is
+/// on; its challenge is bound to the pre-login cookie, and it posts the form's own token.
+pub(super) fn with_passwordless(portal: &Portal<'_>, prelogin: &str, token: &str, rd: &str, html: String) -> String {
+    let Some(rp) = relying_party(portal).filter(|_| portal.rt.cfg.webauthn.passwordless) else { return html };
+    if portal.rt.auth.chain().local.is_none() {
+        return html;
+    }
+    let Some(challenge) = issue_challenge("passwordless", prelogin, portal.now) else { return html };
+    let rd = redirect_target(Some(rd), &portal.policy, "");
+    pk::with_passwordless(&html, token, rd, &challenge, &rp.id)
+}
