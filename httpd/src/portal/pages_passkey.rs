@@ -49,6 +49,18 @@ pub fn is_passkey_path(path: &str) -> bool {
     matches!(path, SIGN_IN_PATH | STEP_UP_PATH | ACCOUNT_PATH | JS_PATH | PASSWORDLESS_PATH)
 }
 
+/// True for a method and path the passkey routes answer (GET/HEAD of the script and the
+/// account page, POST of the forms).
+pub fn takes(method: &hyper::Method, path: &str) -> bool {
+    let get = matches!(*method, hyper::Method::GET | hyper::Method::HEAD);
+    match path {
+        JS_PATH => get,
+        ACCOUNT_PATH => get || *method == hyper::Method::POST,
+        SIGN_IN_PATH | STEP_UP_PATH | PASSWORDLESS_PATH => *method == hyper::Method::POST,
+        _ => false,
+    }
+}
+
 /// The headers of the script response.
 pub fn js_headers() -> [(&'static str, &'static str); 3] {
     [

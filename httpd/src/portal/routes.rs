@@ -151,13 +151,8 @@ impl Portal<'_> {
         let rd = redirect_target(Some(rd), &self.policy, "");
         let page = LoginPage { error, username, rd, csrf: &token, remember_me: self.cfg.remember_me_enabled() };
         let providers: Vec<&str> = self.rt.cfg.oidc.iter().map(|p| p.name.as_str()).collect();
-        let html = passkey::with_passwordless(
-            self,
-            prelogin,
-            &token,
-            rd,
-            pages::login_with_providers(&self.brand(), &page, &providers),
-        );
+        let html = pages::login_with_providers(&self.brand(), &page, &providers);
+        let html = passkey::with_passwordless(self, prelogin, &token, rd, html);
         let mut r = self.page(status, html);
         let name = csrf::prelogin_cookie_name(self.cfg.secure);
         match set_cookie(name, prelogin, &self.prelogin_options(), Lifetime::BrowserSession) {
@@ -237,22 +232,7 @@ pub async fn serve<B: FormBody>(
     let query_rd = query_param(req.uri().query().unwrap_or(""), field::RD).unwrap_or_default();
     match (method, path.as_str()) {
         (Method::GET | Method::HEAD, pages::CSS_PATH) => css(),
-        (Method::GET | Method::HEAD, pages::passkey::JS_PATH) => passkey::js(),
-        (Method::POST, pages::passkey::PASSWORDLESS_PATH) => {
-            passkey_only::post(app, &portal, &cookies, &ctx, req.into_body()).await
-        }
-        (Method::POST, pages::passkey::SIGN_IN_PATH) => {
-            passkey::post_sign_in(app, &portal, &cookies, &ctx, req.into_body()).await
-        }
-        (Method::POST, pages::passkey::STEP_UP_PATH) => {
-            passkey::post_step_up(&portal, &cookies, &ctx, req.into_body()).await
-        }
-        (Method::GET | Method::HEAD, pages::passkey::ACCOUNT_PATH) => {
-            passkey_account::page(&portal, &cookies, &ctx).await
-        }
-        (Method::POST, pages::passkey::ACCOUNT_PATH) => {
-            passkey_account::post(&portal, &cookies, &ctx, req.into_body()).await
-        }
+        (m, p) if pages::passkey::takes(&m, p) => passkey::serve(app, &portal, &cookies, &ctx, &m, p, req).await,
         (Method::GET, pages::OIDC_START_PATH) => oidc::start(&portal, &ctx, req.uri().query().unwrap_or("")).await,
         (Method::GET, wicket_core::config::CALLBACK_PATH) => {
             oidc::callback(&portal, &cookies, &ctx, req.uri().query().unwrap_or("")).await
@@ -350,13 +330,7 @@ pub async fn serve<B: FormBody>(
             let allow =
                 if matches!(path.as_str(), "/login" | "/logout" | pages::PASSWORD_PATH | pages::invite::INVITE_PATH)
                     || pages::totp::is_totp_path(&path)
-                    || matches!(
-                        path.as_str(),
-                        pages::passkey::SIGN_IN_PATH
-                            | pages::passkey::STEP_UP_PATH
-                            | pages::passkey::ACCOUNT_PATH
-                            | pages::passkey::PASSWORDLESS_PATH
-                    )
+                    || (pages::passkey::is_passkey_path(&path) && path != pages::passkey::JS_PATH)
                 {
                     "GET, HEAD, POST"
                 } else {

@@ -298,6 +298,10 @@ async fn passwordless_sign_in_needs_user_verification_and_the_setting() {
     assert_eq!(get(&fx, "/auth", &admin).await.status(), StatusCode::OK);
     // Without the setting the button is not there and the path refuses.
     let off = passkey_portal();
+    let r = call(&off, Method::GET, "/login/passkey-only", &[], String::new()).await;
+    assert_eq!((r.status(), header(&r, "allow")), (StatusCode::METHOD_NOT_ALLOWED, "GET, HEAD, POST".to_string()));
+    let r = call(&off, Method::GET, "/passkey.js", &[], String::new()).await;
+    assert!(header(&r, "content-type").starts_with("text/javascript"));
     let (pre, html) = login(&off).await;
     assert!(!html.contains("Sign in with a passkey"));
     let r = post(&off, "/login/passkey-only", &pre, format!("csrf={}&challenge=x", enc(&hidden(&html, "csrf")))).await;

@@ -351,3 +351,23 @@ pub(super) fn with_passwordless(portal: &Portal<'_>, prelogin: &str, token: &str
     let rd = redirect_target(Some(rd), &portal.policy, "");
     pk::with_passwordless(&html, token, rd, &challenge, &rp.id)
 }
+
+/// The passkey routes (see [`pk::takes`]).
+pub(super) async fn serve<B: FormBody>(
+    app: &App,
+    portal: &Portal<'_>,
+    cookies: &Cookies,
+    ctx: &Context,
+    method: &Method,
+    path: &str,
+    req: Request<B>,
+) -> Response<Body> {
+    match (path, *method == Method::POST) {
+        (pk::JS_PATH, _) => js(),
+        (pk::ACCOUNT_PATH, false) => super::passkey_account::page(portal, cookies, ctx).await,
+        (pk::ACCOUNT_PATH, true) => super::passkey_account::post(portal, cookies, ctx, req.into_body()).await,
+        (pk::SIGN_IN_PATH, _) => post_sign_in(app, portal, cookies, ctx, req.into_body()).await,
+        (pk::STEP_UP_PATH, _) => post_step_up(portal, cookies, ctx, req.into_body()).await,
+        _ => super::passkey_only::post(app, portal, cookies, ctx, req.into_body()).await,
+    }
+}
