@@ -230,3 +230,14 @@ fn an_invitation_link_opened_in_a_browser_sets_a_password_and_signs_in() {
     assert!(said.contains("invite: 5 passed, 0 failed"), "{said}");
     assert_eq!(state(&s), "active");
 }
+
+#[test]
+fn passkey_registration_sign_in_and_step_up_in_a_browser() {
+    if !require_browser(true) {
+        return;
+    }
+    let s = Site::start("[webauthn]\npasswordless = true\n[[rule]]\npath = \"^/admin/\"\npolicy = \"two_factor\"\n");
+    let vars = [("WICKET_APP_URL", s.url("app", "/page")), ("WICKET_ADMIN_URL", s.url("app", "/admin/x"))];
+    let said = s.browse("passkey.mjs", &vars);
+    assert!(said.contains("passkey: 6 passed, 0 failed"), "{said}");
+}

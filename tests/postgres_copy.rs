@@ -44,7 +44,10 @@ fn fill(env: &Env) {
          INSERT INTO external_identities (provider, subject, backend, user_name, created_at, last_login)
              VALUES ('idp', 'sub-1', 'local', 'alice', 60, 70), ('idp', 'sub-2', 'oidc', 'dave', 61, NULL);
          INSERT INTO invites (user_id, hash, reset, created_at, expires_at, used_at)
-             SELECT id, 'inv', 1, 80, 90, NULL FROM users WHERE name = 'bob';",
+             SELECT id, 'inv', 1, 80, 90, NULL FROM users WHERE name = 'bob';
+         INSERT INTO passkeys (credential_id, backend, user_name, public_key, sign_count, name, created_at, last_used)
+             VALUES (X'0102', 'local', 'alice', X'a50102', 7, 'laptop', 100, 110),
+                    (X'0304', 'ldap', 'carol', X'a50103', 0, 'key', 101, NULL);",
     )
     .unwrap_or_else(|e| panic!("{e}"));
 }

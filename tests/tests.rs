@@ -11,6 +11,7 @@ mod cli;
 mod cli_accounts;
 mod cli_edit;
 mod cli_invite;
+mod cli_passkey;
 mod cli_totp;
 mod cli_users;
 mod cost;

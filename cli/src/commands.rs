@@ -69,6 +69,8 @@ fn user(ctx: &Ctx, cmd: UserCmd) -> CmdResult {
         UserCmd::Invites { json } => crate::invite::list(ctx, json.json),
         UserCmd::Mod { name, changes } => crate::edit::user_mod(ctx, &name, changes),
         UserCmd::Totp(c) => crate::totp::run(ctx, c),
+        UserCmd::Passkeys { user, json } => crate::passkey::list(ctx, &user, &json),
+        UserCmd::Passkey(c) => crate::passkey::run(ctx, c),
         UserCmd::Rename { old, new } => crate::edit::user_rename(ctx, &old, &new),
         UserCmd::Del { name } => {
             ctx.write(|acc| Ok(acc.delete_user(&name)?))?;

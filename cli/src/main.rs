@@ -11,6 +11,7 @@ mod events;
 mod import;
 mod invite;
 mod output;
+mod passkey;
 mod prompt;
 mod record;
 mod store_copy;
@@ -200,6 +201,16 @@ enum UserCmd {
     /// A user's second factor (TOTP): enroll, reset, recovery-codes, status.
     #[command(subcommand)]
     Totp(totp::TotpCmd),
+    /// List a user's passkeys (registered in the portal).
+    Passkeys {
+        /// User: a local name, or backend:name (ldap:carol).
+        user: String,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// A user's passkeys: remove.
+    #[command(subcommand)]
+    Passkey(passkey::PasskeyCmd),
 }
 
 /// What `user mod` changes; at least one is required.

@@ -53,7 +53,7 @@ pub enum TotpCmd {
 }
 
 /// The account as the store keys it: `(backend, name)`. A local user must exist.
-fn account(ctx: &Ctx, store: &dyn UserStore, who: &str) -> anyhow::Result<(String, String)> {
+pub(crate) fn account(ctx: &Ctx, store: &dyn UserStore, who: &str) -> anyhow::Result<(String, String)> {
     let parsed = wicket_core::access::members::parse(who, &wicket_core::access::members::backend_names(&ctx.cfg))?;
     if let Some((backend, name)) = parsed.split_once(':') {
         return Ok((backend.to_string(), name.to_string()));
@@ -65,7 +65,7 @@ fn account(ctx: &Ctx, store: &dyn UserStore, who: &str) -> anyhow::Result<(Strin
 }
 
 /// Who it is, for messages: `alice` or `ldap:carol`.
-fn shown(backend: &str, name: &str) -> String {
+pub(crate) fn shown(backend: &str, name: &str) -> String {
     if backend == "local" { name.to_string() } else { format!("{backend}:{name}") }
 }
 

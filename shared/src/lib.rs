@@ -64,3 +64,5 @@ pub mod throttle;
 pub mod totp;
 #[cfg(feature = "server")]
 pub mod verify;
+#[cfg(feature = "server")]
+pub mod webauthn;

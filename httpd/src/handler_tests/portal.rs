@@ -287,6 +287,7 @@ async fn locking_the_account_ends_its_sessions_at_once() {
 mod invite;
 mod max_age;
 mod oidc;
+mod passkey;
 mod password;
 mod totp;
 mod totp_account;

@@ -100,6 +100,8 @@ pub enum Purpose {
     TwoFactorAccount,
     /// `POST /invite` (bound to the invitation cookie, the pre-login way).
     Invite,
+    /// `POST /account/passkeys`.
+    PasskeyAccount,
 }
 
 impl Purpose {
@@ -113,6 +115,7 @@ impl Purpose {
             Self::StepUp => "step_up",
             Self::TwoFactorAccount => "two_factor_account",
             Self::Invite => "invite",
+            Self::PasskeyAccount => "passkey_account",
         }
     }
 }

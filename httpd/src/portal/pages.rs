@@ -76,7 +76,7 @@ pub fn content_security_policy(redirect: &RedirectPolicy) -> String {
         form_action.push_str(&source);
     }
     format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
     )
 }
 
@@ -256,6 +256,7 @@ pub fn signed_in(brand: &Branding<'_>, page: &SignedInPage<'_>) -> String {
         body.push_str(&format!("<p class=\"links\"><a href=\"{PASSWORD_PATH}\">Change password</a></p>\n"));
     }
     body.push_str(&format!("<p class=\"links\"><a href=\"{}\">Two-factor sign-in</a></p>\n", totp::ACCOUNT_PATH));
+    body.push_str(&format!("<p class=\"links\"><a href=\"{}\">Passkeys</a></p>\n", passkey::ACCOUNT_PATH));
     document(brand, "You are signed in", None, &body)
 }
 
@@ -358,6 +359,8 @@ fn query_value(value: &str) -> String {
 /// The invitation pages (`/invite`).
 #[path = "pages_invite.rs"]
 pub mod invite;
+#[path = "pages_passkey.rs"]
+pub mod passkey;
 #[path = "pages_totp.rs"]
 pub mod totp;
 

@@ -165,7 +165,7 @@ fn headers_are_strict() {
     assert_eq!(
         get("Content-Security-Policy"),
         Some(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         )
     );
     assert_eq!(get("Referrer-Policy"), Some("no-referrer"));

@@ -17,6 +17,9 @@
 mod invite;
 mod oidc;
 mod oidc_http;
+mod passkey;
+mod passkey_account;
+mod passkey_only;
 mod password;
 mod sign_in;
 mod totp;
@@ -56,6 +59,7 @@ pub fn is_portal_path(path: &str) -> bool {
         || matches!(path, pages::OIDC_START_PATH | wicket_core::config::CALLBACK_PATH)
         || pages::totp::is_totp_path(path)
         || path == pages::invite::INVITE_PATH
+        || pages::passkey::is_passkey_path(path)
 }
 
 /// Everything a portal request needs from the current config.
@@ -147,7 +151,9 @@ impl Portal<'_> {
         let rd = redirect_target(Some(rd), &self.policy, "");
         let page = LoginPage { error, username, rd, csrf: &token, remember_me: self.cfg.remember_me_enabled() };
         let providers: Vec<&str> = self.rt.cfg.oidc.iter().map(|p| p.name.as_str()).collect();
-        let mut r = self.page(status, pages::login_with_providers(&self.brand(), &page, &providers));
+        let html = pages::login_with_providers(&self.brand(), &page, &providers);
+        let html = passkey::with_passwordless(self, prelogin, &token, rd, html);
+        let mut r = self.page(status, html);
         let name = csrf::prelogin_cookie_name(self.cfg.secure);
         match set_cookie(name, prelogin, &self.prelogin_options(), Lifetime::BrowserSession) {
             Ok(c) => append(&mut r, SET_COOKIE, &c),
@@ -226,6 +232,7 @@ pub async fn serve<B: FormBody>(
     let query_rd = query_param(req.uri().query().unwrap_or(""), field::RD).unwrap_or_default();
     match (method, path.as_str()) {
         (Method::GET | Method::HEAD, pages::CSS_PATH) => css(),
+        (m, p) if pages::passkey::takes(&m, p) => passkey::serve(app, &portal, &cookies, &ctx, &m, p, req).await,
         (Method::GET, pages::OIDC_START_PATH) => oidc::start(&portal, &ctx, req.uri().query().unwrap_or("")).await,
         (Method::GET, wicket_core::config::CALLBACK_PATH) => {
             oidc::callback(&portal, &cookies, &ctx, req.uri().query().unwrap_or("")).await
@@ -294,7 +301,7 @@ pub async fn serve<B: FormBody>(
         },
         (Method::POST, pages::totp::CODE_PATH) => totp::post_code(app, &portal, &cookies, &ctx, req.into_body()).await,
         (Method::GET | Method::HEAD, pages::totp::STEP_UP_PATH) => {
-            totp::step_up_page(&portal, &cookies, &ctx, &query_rd).await
+            passkey::step_up_page(&portal, &cookies, &ctx, &query_rd).await
         }
         (Method::POST, pages::totp::STEP_UP_PATH) => {
             totp::post_step_up(app, &portal, &cookies, &ctx, req.into_body()).await
@@ -323,6 +330,7 @@ pub async fn serve<B: FormBody>(
             let allow =
                 if matches!(path.as_str(), "/login" | "/logout" | pages::PASSWORD_PATH | pages::invite::INVITE_PATH)
                     || pages::totp::is_totp_path(&path)
+                    || (pages::passkey::is_passkey_path(&path) && path != pages::passkey::JS_PATH)
                 {
                     "GET, HEAD, POST"
                 } else {
@@ -380,7 +388,10 @@ async fn login(app: &App, portal: &Portal<'_>, cookies: &Cookies, ctx: &Context,
             return portal.login_page(StatusCode::UNAUTHORIZED, &prelogin, Some(SIGN_IN_FAILED), &username, &rd);
         }
     };
-    // An account with a confirmed second factor signs in with a code first.
+    // An account with a passkey or a confirmed TOTP enrolment proves it first.
+    if let Some(r) = passkey::sign_in_needed(portal, &prelogin, &id, remember_me, &rd).await {
+        return r;
+    }
     if let Some(r) = totp::code_needed(portal, &prelogin, &id, remember_me, &rd).await {
         return r;
     }

@@ -17,6 +17,7 @@ mod store;
 #[cfg(test)]
 mod tests;
 mod totp;
+mod webauthn;
 
 pub use backend::{BackendConfig, LdapAttributes, LdapConfig, LocalBackendConfig, PamConfig};
 pub use events::EventsConfig;
@@ -32,6 +33,7 @@ pub use server::ServerConfig;
 pub use session::{SameSite, SessionConfig};
 pub use store::{DEFAULT_STORE_PATH, StoreUrl};
 pub use totp::{DEFAULT_TOTP_KEY_FILE, TotpConfig};
+pub use webauthn::{RelyingPartyConfig, UserVerification, WebauthnConfig};
 
 use crate::duration::parse_duration;
 use crate::error::{Error, Result};
@@ -80,6 +82,8 @@ pub struct Config {
     pub oidc: Vec<OidcConfig>,
     /// One-time links to choose a password (`wicket user invite`).
     pub invites: InvitesConfig,
+    /// Passkeys in the portal (`[webauthn]`).
+    pub webauthn: WebauthnConfig,
 }
 
 impl Default for Config {
@@ -101,6 +105,7 @@ impl Default for Config {
             totp: TotpConfig::default(),
             oidc: Vec::new(),
             invites: InvitesConfig::default(),
+            webauthn: WebauthnConfig::default(),
         }
     }
 }
@@ -207,6 +212,7 @@ impl Config {
         self.totp.validate()?;
         oidc::validate_all(&self.oidc, self.session.as_ref().and_then(|s| s.portal_url.as_deref()))?;
         self.invites.validate()?;
+        self.webauthn.validate(self.session.as_ref().and_then(|s| s.portal_url.as_deref()))?;
         Ok(())
     }
 }

@@ -7,8 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::{
-    AccountState, EventKind, EventQuery, EventRecord, Ha1Entry, NewUser, OutcomeFilter, PasswordRecord, SessionRecord,
-    TokenOwner, TotpRecord, UserChanges, UserStore,
+    AccountState, EventKind, EventQuery, EventRecord, Ha1Entry, NewUser, OutcomeFilter, PasskeyRecord, PasswordRecord,
+    SessionRecord, TokenOwner, TotpRecord, UserChanges, UserStore,
 };
 use crate::auth::Identity;
 use crate::config::{DigestAlgorithm, UsersConfig};
@@ -28,6 +28,7 @@ pub fn run(open: &dyn Fn() -> Box<dyn UserStore>) {
     events(s.as_mut());
     identities(s.as_mut());
     invites(s.as_mut());
+    passkeys(s.as_mut());
 }
 
 fn ok<T>(r: crate::error::Result<T>) -> T {
@@ -364,6 +365,47 @@ fn invites(s: &mut dyn UserStore) {
     assert!(!ok(s.redeem_invite("link", "ines", &password("h-2", "r"), false, 21)), "used once");
     assert_eq!(ok(s.get_user("ines")).and_then(|u| u.password_hash).as_deref(), Some("h-ines"));
     assert_eq!(ok(s.list_invites(22)), vec![]);
+}
+
+/// Passkeys: ids unique across the store, names per account, the counter a compare-and-set,
+/// a local user's passkeys gone with a rename or deletion, other backends' kept.
+fn passkeys(s: &mut dyn UserStore) {
+    let pk = |backend: &str, user: &str, id: &[u8], name: &str| PasskeyRecord {
+        backend: backend.into(),
+        user_name: user.into(),
+        credential_id: id.to_vec(),
+        public_key: vec![0xa5, 1, 2],
+        sign_count: 0,
+        name: name.into(),
+        created_at: 100,
+        last_used: None,
+    };
+    ok(s.add_user(&new_user("pkuser"), &defaults(), None, 1));
+    ok(s.add_passkey(&pk("local", "pkuser", b"id-1", "laptop")));
+    ok(s.add_passkey(&pk("local", "pkuser", b"id-2", "phone")));
+    ok(s.add_passkey(&pk("corp", "pkuser", b"id-3", "laptop")));
+    // The same credential for anyone, or a name taken on the account, is refused.
+    assert!(matches!(s.add_passkey(&pk("corp", "other", b"id-1", "x")), Err(Error::Invalid(_))));
+    assert!(matches!(s.add_passkey(&pk("local", "pkuser", b"id-9", "phone")), Err(Error::Invalid(_))));
+    let names: Vec<String> = ok(s.list_passkeys("local", "pkuser")).into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["laptop", "phone"]);
+    assert_eq!(ok(s.find_passkey(b"id-3")).map(|p| (p.backend, p.public_key)), Some(("corp".into(), vec![0xa5, 1, 2])));
+    assert_eq!(ok(s.find_passkey(b"nope")), None);
+    // The counter moves only from the value read.
+    assert!(ok(s.record_passkey_use(b"id-1", 0, 5, 200)));
+    assert!(!ok(s.record_passkey_use(b"id-1", 0, 6, 201)));
+    let p = ok(s.find_passkey(b"id-1")).unwrap();
+    assert_eq!((p.sign_count, p.last_used), (5, Some(200)));
+    assert!(ok(s.delete_passkey("local", "pkuser", "phone")));
+    assert!(!ok(s.delete_passkey("local", "pkuser", "phone")));
+    // A rename or deletion of the local user takes its passkeys; the LDAP namesake keeps its own.
+    ok(s.rename_user("pkuser", "pkuser2", 2));
+    assert_eq!(ok(s.list_passkeys("local", "pkuser")), vec![]);
+    assert_eq!(ok(s.find_passkey(b"id-1")), None);
+    ok(s.add_passkey(&pk("local", "pkuser2", b"id-4", "key")));
+    ok(s.delete_user("pkuser2"));
+    assert_eq!(ok(s.find_passkey(b"id-4")), None);
+    assert_eq!(ok(s.list_passkeys("corp", "pkuser")).len(), 1);
 }
 
 #[cfg(test)]

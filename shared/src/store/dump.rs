@@ -17,7 +17,7 @@ pub enum Kind {
     Int,
     /// Text.
     Text,
-    /// Bytes (sealed TOTP secrets).
+    /// Bytes (sealed TOTP secrets, passkey ids and keys).
     Bytes,
     /// A flag (SQLite: 0/1; PostgreSQL: BOOLEAN).
     Bool,
@@ -178,6 +178,20 @@ pub const TABLES: &[Table] = &[
             ("used_at", Int),
         ],
         order_by: "user_id",
+    },
+    Table {
+        name: "passkeys",
+        columns: &[
+            ("credential_id", Bytes),
+            ("backend", Text),
+            ("user_name", Text),
+            ("public_key", Bytes),
+            ("sign_count", Int),
+            ("name", Text),
+            ("created_at", Int),
+            ("last_used", Int),
+        ],
+        order_by: "credential_id",
     },
 ];
 

@@ -47,6 +47,7 @@ mod events;
 mod identity_record;
 mod invite_record;
 mod open;
+mod passkey_record;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
@@ -57,6 +58,7 @@ pub use events::{EventKind, EventQuery, EventRecord, NEUTRAL_OUTCOMES, OK_OUTCOM
 pub use identity_record::ExternalIdentity;
 pub use invite_record::InviteInfo;
 pub use open::{GenerationWatch, StoreLocation, open_store, watch_generation};
+pub use passkey_record::PasskeyRecord;
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use totp_record::TotpRecord;
 pub use types::{
@@ -245,4 +247,18 @@ pub trait UserStore: Send + std::fmt::Debug {
         revoke_tokens: bool,
         now: i64,
     ) -> Result<bool>;
+
+    /// Registers a passkey (issue 14); a credential id already registered (to anyone) or a
+    /// name the account already uses is [`Error::Invalid`](crate::Error::Invalid).
+    fn add_passkey(&mut self, passkey: &PasskeyRecord) -> Result<()>;
+    /// An account's passkeys, oldest first.
+    fn list_passkeys(&self, backend: &str, user: &str) -> Result<Vec<PasskeyRecord>>;
+    /// The passkey with this credential id.
+    fn find_passkey(&self, credential_id: &[u8]) -> Result<Option<PasskeyRecord>>;
+    /// Records an accepted use: the counter goes from `old` to `new` (and `last_used` to
+    /// `now`) only while it is still `old`; true only then, atomically (of two concurrent
+    /// uses with the same counter one wins).
+    fn record_passkey_use(&mut self, credential_id: &[u8], old: u32, new: u32, now: i64) -> Result<bool>;
+    /// Removes an account's passkey by name; false if there was none.
+    fn delete_passkey(&mut self, backend: &str, user: &str, name: &str) -> Result<bool>;
 }

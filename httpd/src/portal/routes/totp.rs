@@ -32,7 +32,7 @@ const MAX_PENDING: usize = 16 * 1024;
 
 /// Who signed in with a password and waits for the code (no secret in it).
 #[derive(Serialize, Deserialize)]
-struct Pending {
+pub(super) struct Pending {
     name: String,
     backend: String,
     uid: Option<u32>,
@@ -44,7 +44,7 @@ struct Pending {
 }
 
 impl Pending {
-    fn encode(id: &Identity, remember_me: bool) -> String {
+    pub(super) fn encode(id: &Identity, remember_me: bool) -> String {
         let p = Pending {
             name: id.name.clone(),
             backend: id.backend.clone(),
@@ -58,7 +58,7 @@ impl Pending {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&p).unwrap_or_default())
     }
 
-    fn decode(s: &str) -> Option<(Identity, bool)> {
+    pub(super) fn decode(s: &str) -> Option<(Identity, bool)> {
         if s.len() > MAX_PENDING {
             return None;
         }
@@ -79,7 +79,7 @@ impl Pending {
 
 /// What the pending sign-in's token is bound to: the pre-login cookie and the pending
 /// value, length-prefixed so no two pairs run together.
-fn pending_binding(prelogin: &str, pending: &str) -> String {
+pub(super) fn pending_binding(prelogin: &str, pending: &str) -> String {
     format!("{}:{prelogin}{pending}", prelogin.len())
 }
 

@@ -33,6 +33,7 @@ mod groups;
 mod identities;
 mod invites;
 mod listen;
+mod passkeys;
 mod schema;
 mod sessions;
 mod store_impl;

@@ -276,7 +276,31 @@ CREATE TABLE invites (
     used_at    BIGINT
 );
 "#,
-    // 9 (PostgreSQL only: no table, so no SQLite twin): every move of the change counter —
+    // 9: passkeys per (backend, user_name); the credential id unique, the name per account.
+    // A local user's passkeys go when it is deleted or renamed.
+    r#"
+CREATE TABLE passkeys (
+    credential_id BYTEA PRIMARY KEY,
+    backend       TEXT COLLATE "C" NOT NULL,
+    user_name     TEXT COLLATE "C" NOT NULL,
+    public_key    BYTEA NOT NULL,
+    sign_count    BIGINT NOT NULL DEFAULT 0,
+    name          TEXT COLLATE "C" NOT NULL,
+    created_at    BIGINT NOT NULL,
+    last_used     BIGINT,
+    UNIQUE (backend, user_name, name)
+);
+CREATE FUNCTION wicket_end_local_passkeys() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM passkeys WHERE backend = 'local' AND user_name = OLD.name;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER users_passkeys_renamed AFTER UPDATE OF name ON users
+    FOR EACH ROW WHEN (NEW.name IS DISTINCT FROM OLD.name) EXECUTE FUNCTION wicket_end_local_passkeys();
+CREATE TRIGGER users_passkeys_deleted AFTER DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION wicket_end_local_passkeys();
+"#,
+    // 10 (PostgreSQL only: no table, so no SQLite twin): every move of the change counter —
     // from a trigger above or a method's own UPDATE — notifies `wicket_generation` with the
     // new value; each wicketd listens (`listen.rs`) instead of reading it per request.
     r#"

@@ -14,6 +14,7 @@ mod events;
 mod groups;
 mod identities;
 mod invites;
+mod passkeys;
 mod schema;
 mod sessions;
 mod store_impl;

@@ -264,4 +264,30 @@ CREATE TABLE invites (
     used_at    INTEGER
 ) STRICT;
 "#,
+    // 9: passkeys (WebAuthn credentials), per (backend, user_name) like TOTP so LDAP and PAM
+    // users can register too. `credential_id` is unique across the store; `name` per
+    // account. `sign_count` is the authenticator's counter at the last accepted use. A local
+    // user's passkeys go when it is deleted or renamed. No generation move: no cached
+    // credential depends on a second factor.
+    r#"
+CREATE TABLE passkeys (
+    credential_id BLOB PRIMARY KEY,
+    backend       TEXT NOT NULL,
+    user_name     TEXT NOT NULL,
+    public_key    BLOB NOT NULL,
+    sign_count    INTEGER NOT NULL DEFAULT 0,
+    name          TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    last_used     INTEGER,
+    UNIQUE (backend, user_name, name)
+) STRICT;
+CREATE TRIGGER users_passkeys_renamed AFTER UPDATE OF name ON users WHEN NEW.name IS NOT OLD.name
+BEGIN
+    DELETE FROM passkeys WHERE backend = 'local' AND user_name = OLD.name;
+END;
+CREATE TRIGGER users_passkeys_deleted AFTER DELETE ON users
+BEGIN
+    DELETE FROM passkeys WHERE backend = 'local' AND user_name = OLD.name;
+END;
+"#,
 ];

@@ -221,4 +221,20 @@ impl UserStore for SqliteStore {
     ) -> Result<bool> {
         SqliteStore::redeem_invite(self, hash, user, record, revoke_tokens, now)
     }
+
+    fn add_passkey(&mut self, passkey: &crate::store::PasskeyRecord) -> Result<()> {
+        SqliteStore::add_passkey(self, passkey)
+    }
+    fn list_passkeys(&self, backend: &str, user: &str) -> Result<Vec<crate::store::PasskeyRecord>> {
+        SqliteStore::list_passkeys(self, backend, user)
+    }
+    fn find_passkey(&self, credential_id: &[u8]) -> Result<Option<crate::store::PasskeyRecord>> {
+        SqliteStore::find_passkey(self, credential_id)
+    }
+    fn record_passkey_use(&mut self, credential_id: &[u8], old: u32, new: u32, now: i64) -> Result<bool> {
+        SqliteStore::record_passkey_use(self, credential_id, old, new, now)
+    }
+    fn delete_passkey(&mut self, backend: &str, user: &str, name: &str) -> Result<bool> {
+        SqliteStore::delete_passkey(self, backend, user, name)
+    }
 }

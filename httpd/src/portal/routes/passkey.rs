@@ -1,0 +1,373 @@
+//! Passkeys as the second factor: at sign-in after the password (beside the TOTP code when
+//! the account has both) and for the step-up of a `two_factor` rule.
+//!
+//! Challenges: 32 random bytes, kept in this process for [`CHALLENGE_TTL`] with what they
+//! were issued for (the ceremony and the browser: the pending sign-in's binding, or the
+//! session's hash) and removed at first use, right or wrong — single use, short-lived and
+//! bound to the browser like the portal's forms. A restart forgets them (the page is simply
+//! loaded again). Several wicketd instances behind one name need sticky sessions for
+//! passkeys until challenges move to the store.
+//!
+//! The assertion is checked by [`wicket_core::webauthn`]; the credential must belong to the
+//! account signing in; the counter moves by a compare-and-set in the store. A counter that
+//! did not move forward is refused and logged as a possible cloned authenticator.
+
+use super::totp::{PENDING_MAX_AGE, Pending, is_enrolled, pending_binding, upgrade};
+use super::*;
+use crate::portal::pages::passkey::{self as pk, GetOptions, SecondFactorPage, fields};
+use crate::portal::pages::totp::{self as tp, PENDING, UNAVAILABLE};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use wicket_core::config::RelyingPartyConfig;
+use wicket_core::store::PasskeyRecord;
+use wicket_core::webauthn::{self, Assertion, RelyingParty, WebauthnError};
+
+/// How long a challenge stays good (seconds).
+pub(super) const CHALLENGE_TTL: i64 = 300;
+/// Most challenges open at once; beyond it (after dropping expired ones) none is issued.
+const MAX_OPEN: usize = 10_000;
+
+struct Issued {
+    ceremony: &'static str,
+    binding: String,
+    expires: i64,
+}
+
+static CHALLENGES: LazyLock<Mutex<HashMap<String, Issued>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// A fresh challenge (base64url) for `ceremony`, bound to `binding`.
+pub(super) fn issue_challenge(ceremony: &'static str, binding: &str, now: i64) -> Option<String> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).ok()?;
+    let challenge = URL_SAFE_NO_PAD.encode(bytes);
+    let mut open = CHALLENGES.lock().unwrap_or_else(|e| e.into_inner());
+    if open.len() >= MAX_OPEN / 2 {
+        open.retain(|_, i| i.expires > now);
+    }
+    if open.len() >= MAX_OPEN {
+        tracing::warn!("portal: too many passkey challenges open; refusing more");
+        return None;
+    }
+    open.insert(challenge.clone(), Issued { ceremony, binding: binding.to_string(), expires: now + CHALLENGE_TTL });
+    Some(challenge)
+}
+
+/// Takes (removes) a challenge; its bytes when it was issued for this ceremony and
+/// binding and has not expired.
+pub(super) fn take_challenge(challenge: &str, ceremony: &str, binding: &str, now: i64) -> Option<Vec<u8>> {
+    let issued = CHALLENGES.lock().unwrap_or_else(|e| e.into_inner()).remove(challenge)?;
+    let ok = issued.ceremony == ceremony && issued.binding == binding && issued.expires > now;
+    ok.then(|| URL_SAFE_NO_PAD.decode(challenge).ok()).flatten()
+}
+
+/// The relying party, when passkeys are on (`[webauthn]` and a `portal_url`).
+pub(super) fn relying_party(portal: &Portal<'_>) -> Option<RelyingPartyConfig> {
+    portal.rt.cfg.webauthn.relying_party(portal.cfg.portal_url.as_deref())
+}
+
+/// Runs `f` on the local store off the reactor.
+pub(super) async fn with_store<T: Send + 'static>(
+    portal: &Portal<'_>,
+    f: impl FnOnce(&mut dyn wicket_core::store::UserStore) -> wicket_core::error::Result<T> + Send + 'static,
+) -> wicket_core::error::Result<T> {
+    let rt = portal.rt.clone();
+    tokio::task::spawn_blocking(move || {
+        let local = rt
+            .auth
+            .chain()
+            .local
+            .clone()
+            .ok_or_else(|| wicket_core::error::Error::Invalid("passkeys need the local store".into()))?;
+        local.with_store(f)
+    })
+    .await
+    .unwrap_or_else(|_| Err(wicket_core::error::Error::Invalid("task failed".into())))
+}
+
+/// The account's passkeys.
+pub(super) async fn passkeys_of(portal: &Portal<'_>, id: &Identity) -> wicket_core::error::Result<Vec<PasskeyRecord>> {
+    let (name, backend) = (id.name.clone(), id.backend.clone());
+    with_store(portal, move |s| s.list_passkeys(&backend, &name)).await
+}
+
+fn credential_list(passkeys: &[PasskeyRecord]) -> String {
+    passkeys.iter().map(|p| URL_SAFE_NO_PAD.encode(&p.credential_id)).collect::<Vec<_>>().join(",")
+}
+
+/// After a right password: the passkey page when the account has a passkey (with the code
+/// form too when it has TOTP); `None` when it has none or passkeys are off.
+pub(super) async fn sign_in_needed(
+    portal: &Portal<'_>,
+    prelogin: &str,
+    id: &Identity,
+    remember_me: bool,
+    rd: &str,
+) -> Option<Response<Body>> {
+    let rp = relying_party(portal)?;
+    portal.rt.auth.chain().local.as_ref()?;
+    let passkeys = match passkeys_of(portal, id).await {
+        Ok(p) if p.is_empty() => return None,
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!("portal: passkeys unreadable: {e}");
+            return Some(portal.error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", UNAVAILABLE));
+        }
+    };
+    let pending = Pending::encode(id, remember_me);
+    let binding = pending_binding(prelogin, &pending);
+    let Ok(token) = csrf::issue(portal.key, Purpose::SecondFactor, Binding::PreLogin(&binding), portal.now) else {
+        return Some(text_unavailable());
+    };
+    let totp = is_enrolled(portal, id).await.unwrap_or(false);
+    let code_action = totp.then_some(tp::CODE_PATH);
+    Some(second_factor_page(portal, &rp, &passkeys, id, &token, &pending, &binding, rd, code_action, None))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn second_factor_page(
+    portal: &Portal<'_>,
+    rp: &RelyingPartyConfig,
+    passkeys: &[PasskeyRecord],
+    id: &Identity,
+    token: &str,
+    pending: &str,
+    binding: &str,
+    rd: &str,
+    code_action: Option<&str>,
+    error: Option<&str>,
+) -> Response<Body> {
+    let ceremony = if pending.is_empty() { "step_up" } else { "sign_in" };
+    let Some(challenge) = issue_challenge(ceremony, binding, portal.now) else {
+        return portal.error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", UNAVAILABLE);
+    };
+    let rd = redirect_target(Some(rd), &portal.policy, "");
+    let credentials = credential_list(passkeys);
+    let action = if pending.is_empty() { pk::STEP_UP_PATH } else { pk::SIGN_IN_PATH };
+    let uv = portal.rt.cfg.webauthn.user_verification.as_str();
+    let get = GetOptions {
+        action,
+        csrf: token,
+        pending,
+        rd,
+        challenge: &challenge,
+        rp_id: &rp.id,
+        user_verification: uv,
+        credentials: &credentials,
+    };
+    let page = SecondFactorPage { user: &id.name, get, code_action, error };
+    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    portal.page(status, pk::second_factor(&portal.brand(), &page))
+}
+
+/// Checks the assertion in `form` for `id`'s account against the challenge issued for
+/// `ceremony` and `binding`; the message to show when refused.
+pub(super) async fn check_assertion(
+    portal: &Portal<'_>,
+    ctx: &Context,
+    id: &Identity,
+    ceremony: &str,
+    binding: &str,
+    form: &Form,
+) -> Result<(), &'static str> {
+    const EXPIRED: &str = "The passkey request expired. Please try again.";
+    const REFUSED: &str = "That passkey was not accepted. Try again or use another one.";
+    let rp = relying_party(portal).ok_or(UNAVAILABLE)?;
+    let challenge = form.get(fields::CHALLENGE).unwrap_or_default();
+    let challenge = take_challenge(&challenge, ceremony, binding, portal.now).ok_or(EXPIRED)?;
+    let field = |name| form.get(name).and_then(|v| URL_SAFE_NO_PAD.decode(v.trim_end_matches('=')).ok());
+    let (Some(cred_id), Some(client_data), Some(auth_data), Some(signature)) = (
+        field(fields::CREDENTIAL_ID),
+        field(fields::CLIENT_DATA),
+        field(fields::AUTHENTICATOR_DATA),
+        field(fields::SIGNATURE),
+    ) else {
+        return Err(REFUSED);
+    };
+    let (name, backend, now) = (id.name.clone(), id.backend.clone(), portal.now);
+    let checked = with_store(portal, move |s| {
+        let Some(stored) = s.find_passkey(&cred_id)? else { return Ok(Err(None)) };
+        if stored.backend != backend || stored.user_name != name {
+            return Ok(Err(None));
+        }
+        let rp = RelyingParty { id: &rp.id, origin: &rp.origin, require_uv: rp.require_uv };
+        let assertion =
+            Assertion { client_data_json: &client_data, authenticator_data: &auth_data, signature: &signature };
+        match webauthn::verify_assertion(&rp, &challenge, &stored.public_key, stored.sign_count, &assertion) {
+            Ok(count) if s.record_passkey_use(&cred_id, stored.sign_count, count, now)? => Ok(Ok(stored.name)),
+            Ok(_) => Ok(Err(Some(WebauthnError::Counter { stored: stored.sign_count, received: stored.sign_count }))),
+            Err(e) => Ok(Err(Some(e))),
+        }
+    })
+    .await;
+    match checked {
+        Ok(Ok(passkey)) => {
+            tracing::debug!("portal: passkey '{passkey}' of {} accepted", id.name);
+            Ok(())
+        }
+        Ok(Err(why)) => {
+            let outcome = if matches!(why, Some(WebauthnError::Counter { .. })) {
+                tracing::warn!(
+                    "portal: passkey of {} refused: {} (possibly a cloned authenticator)",
+                    id.name,
+                    why.as_ref().map_or_else(String::new, ToString::to_string)
+                );
+                "passkey_clone_warning"
+            } else {
+                let why = why.map_or_else(|| "unknown credential".to_string(), |e| e.to_string());
+                tracing::info!("portal: passkey of {} refused: {why}", id.name);
+                "passkey_refused"
+            };
+            portal.app.audit(&portal_event(ctx, &id.name, outcome, &id.backend));
+            Err(REFUSED)
+        }
+        Err(e) => {
+            tracing::warn!("portal: passkeys unreadable: {e}");
+            Err(UNAVAILABLE)
+        }
+    }
+}
+
+/// `POST /login/passkey`: the passkey of a pending sign-in.
+pub(super) async fn post_sign_in<B: FormBody>(
+    app: &App,
+    portal: &Portal<'_>,
+    cookies: &Cookies,
+    ctx: &Context,
+    body: B,
+) -> Response<Body> {
+    let Some(form) = read_form(body).await else {
+        return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+    };
+    let rd = form.get(field::RD).unwrap_or_default();
+    let pending = form.get(PENDING).unwrap_or_default();
+    let prelogin = cookies.first(csrf::prelogin_cookie_name(portal.cfg.secure)).unwrap_or("").to_string();
+    let token = form.get(field::CSRF).unwrap_or_default();
+    let binding = pending_binding(&prelogin, &pending);
+    let checked = csrf::verify(
+        portal.key,
+        Purpose::SecondFactor,
+        Binding::PreLogin(&binding),
+        &token,
+        portal.now,
+        PENDING_MAX_AGE,
+    );
+    let (Ok(()), Some((id, remember_me)), Some(rp)) = (checked, Pending::decode(&pending), relying_party(portal))
+    else {
+        let Ok(fresh) = csrf::new_prelogin_value() else { return text_unavailable() };
+        let msg = "The sign-in expired or was not sent from this page. Please sign in again.";
+        return portal.login_page(StatusCode::FORBIDDEN, &fresh, Some(msg), "", &rd);
+    };
+    match check_assertion(portal, ctx, &id, "sign_in", &binding, &form).await {
+        Ok(()) => finish_sign_in(app, portal, cookies, ctx, &id, remember_me, &rd, 2).await,
+        Err(msg) => {
+            let passkeys = passkeys_of(portal, &id).await.unwrap_or_default();
+            let totp = is_enrolled(portal, &id).await.unwrap_or(false);
+            let code_action = totp.then_some(tp::CODE_PATH);
+            second_factor_page(portal, &rp, &passkeys, &id, &token, &pending, &binding, &rd, code_action, Some(msg))
+        }
+    }
+}
+
+/// `GET /login/step-up`: the passkey page for an account with a passkey (the code form
+/// beside it with TOTP); otherwise the code page of [`super::totp::step_up_page`].
+pub(super) async fn step_up_page(portal: &Portal<'_>, cookies: &Cookies, ctx: &Context, rd: &str) -> Response<Body> {
+    if let (Some(rp), Some((id, hash))) = (relying_party(portal), portal.signed_in(cookies, ctx).await) {
+        if let Ok(passkeys) = passkeys_of(portal, &id).await {
+            if !passkeys.is_empty() {
+                return step_up_with(portal, &rp, &passkeys, &id, &hash, rd, None).await;
+            }
+        }
+    }
+    super::totp::step_up_page(portal, cookies, ctx, rd).await
+}
+
+async fn step_up_with(
+    portal: &Portal<'_>,
+    rp: &RelyingPartyConfig,
+    passkeys: &[PasskeyRecord],
+    id: &Identity,
+    hash: &str,
+    rd: &str,
+    error: Option<&str>,
+) -> Response<Body> {
+    let Ok(token) = csrf::issue(portal.key, Purpose::StepUp, Binding::Session(hash.as_bytes()), portal.now) else {
+        return text_unavailable();
+    };
+    let totp = is_enrolled(portal, id).await.unwrap_or(false);
+    let code_action = totp.then_some(tp::STEP_UP_PATH);
+    second_factor_page(portal, rp, passkeys, id, &token, "", hash, rd, code_action, error)
+}
+
+/// `POST /login/step-up/passkey`: a passkey turns the session into a two-factor one.
+pub(super) async fn post_step_up<B: FormBody>(
+    portal: &Portal<'_>,
+    cookies: &Cookies,
+    ctx: &Context,
+    body: B,
+) -> Response<Body> {
+    let Some(form) = read_form(body).await else {
+        return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+    };
+    let rd = form.get(field::RD).unwrap_or_default();
+    let Some((id, hash)) = portal.signed_in(cookies, ctx).await else {
+        return portal.see_other("/login");
+    };
+    let token = form.get(field::CSRF).unwrap_or_default();
+    let checked =
+        csrf::verify(portal.key, Purpose::StepUp, Binding::Session(hash.as_bytes()), &token, portal.now, FORM_MAX_AGE);
+    let (Ok(()), Some(rp)) = (checked, relying_party(portal)) else {
+        return portal.error(StatusCode::FORBIDDEN, "Not verified", "The form expired. Please go back and try again.");
+    };
+    if let Err(msg) = check_assertion(portal, ctx, &id, "step_up", &hash, &form).await {
+        let passkeys = passkeys_of(portal, &id).await.unwrap_or_default();
+        return step_up_with(portal, &rp, &passkeys, &id, &hash, &rd, Some(msg)).await;
+    }
+    let next = redirect_target(Some(&rd), &portal.policy, pages::HOME_PATH).to_string();
+    upgrade(portal, cookies, ctx, &id, portal.see_other(&next)).await
+}
+
+/// `GET /passkey.js`.
+pub(super) fn js() -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from_static(pk::JS.as_bytes())));
+    for (name, value) in pk::js_headers() {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name.to_ascii_lowercase()), HeaderValue::from_str(value)) {
+            r.headers_mut().insert(n, v);
+        }
+    }
+    r
+}
+
+/// The sign-in page `html` with "Sign in with a passkey" when `[webauthn] passwordless` is
+/// on; its challenge is bound to the pre-login cookie, and it posts the form's own token.
+pub(super) fn with_passwordless(portal: &Portal<'_>, prelogin: &str, token: &str, rd: &str, html: String) -> String {
+    let Some(rp) = relying_party(portal).filter(|_| portal.rt.cfg.webauthn.passwordless) else { return html };
+    if portal.rt.auth.chain().local.is_none() {
+        return html;
+    }
+    let Some(challenge) = issue_challenge("passwordless", prelogin, portal.now) else { return html };
+    let rd = redirect_target(Some(rd), &portal.policy, "");
+    pk::with_passwordless(&html, token, rd, &challenge, &rp.id)
+}
+
+/// The passkey routes (see [`pk::takes`]).
+pub(super) async fn serve<B: FormBody>(
+    app: &App,
+    portal: &Portal<'_>,
+    cookies: &Cookies,
+    ctx: &Context,
+    method: &Method,
+    path: &str,
+    req: Request<B>,
+) -> Response<Body> {
+    match (path, *method == Method::POST) {
+        (pk::JS_PATH, _) => js(),
+        (pk::ACCOUNT_PATH, false) => super::passkey_account::page(portal, cookies, ctx).await,
+        (pk::ACCOUNT_PATH, true) => super::passkey_account::post(portal, cookies, ctx, req.into_body()).await,
+        (pk::SIGN_IN_PATH, _) => post_sign_in(app, portal, cookies, ctx, req.into_body()).await,
+        (pk::STEP_UP_PATH, _) => post_step_up(portal, cookies, ctx, req.into_body()).await,
+        _ => super::passkey_only::post(app, portal, cookies, ctx, req.into_body()).await,
+    }
+}
