@@ -7,10 +7,10 @@ use crate::{Cli, CmdResult, Command, GroupCmd, ImportCmd, SessionCmd, TokenCmd, 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 use std::process::ExitCode;
-use wicket_core::accounts::{DigestReadiness, validate_id, validate_new_user, validate_scope, validate_token_name};
+use wicket_core::accounts::{validate_id, validate_new_user, validate_scope, validate_token_name};
 use wicket_core::duration::{format_unix, sanitize};
 use wicket_core::names::validate_name;
-use wicket_core::store::{AccountState, NewUser, SessionRecord, TokenInfo, User};
+use wicket_core::store::{AccountState, NewUser, SessionRecord, TokenInfo};
 use wicket_core::verify::pool::SlowPool;
 use wicket_core::verify::{Authenticator, Context, Credential, Decision, Shared};
 
@@ -99,44 +99,6 @@ fn set_state(ctx: &Ctx, name: &str, state: AccountState, done: &str) -> CmdResul
     ctx.write(|acc| Ok(acc.set_state(name, state, ctx.now())?))?;
     eprintln!("{done} {name}");
     ok()
-}
-
-/// Whether Digest works for the user in the configured realm, and what to do if not.
-pub(crate) fn digest_line(d: &DigestReadiness) -> String {
-    const FIX: &str = "set the password again or log in once with Basic";
-    let names =
-        |algs: &[wicket_core::config::DigestAlgorithm]| algs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
-    match d {
-        DigestReadiness::NotOffered => "not offered (see [http] schemes)".into(),
-        DigestReadiness::NoPassword => "no (no password set)".into(),
-        DigestReadiness::Ready { realm, have, missing } if missing.is_empty() => {
-            format!("yes (realm \"{}\", {})", sanitize(realm), names(have))
-        }
-        DigestReadiness::Ready { realm, have, .. } if have.is_empty() => {
-            format!("no (realm \"{}\") — {FIX}", sanitize(realm))
-        }
-        DigestReadiness::Ready { realm, have, missing } => {
-            format!("partly (realm \"{}\", {}; not {}) — {FIX}", sanitize(realm), names(have), names(missing))
-        }
-    }
-}
-
-/// A local user's fields, one per line; `state` is the word `user list` shows.
-pub(crate) fn print_user(u: &User, state: &str) {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
-    let time = |t: Option<i64>| t.map(format_unix).unwrap_or_else(|| "-".into());
-    println!("name:       {}", u.name);
-    println!("uid:        {}", u.uid);
-    println!("gid:        {}", u.gid);
-    println!("full name:  {}", opt(&u.display_name));
-    println!("email:      {}", opt(&u.email));
-    println!("home:       {}", u.home);
-    println!("shell:      {}", u.shell);
-    println!("state:      {state}");
-    println!("expires:    {}", time(u.expires_at));
-    println!("password:   {} (changed {})", u.hash_scheme(), time(u.password_changed_at));
-    println!("groups:     {}", if u.groups.is_empty() { "-".into() } else { u.groups.join(", ") });
-    println!("created:    {}", format_unix(u.created_at));
 }
 
 fn group(ctx: &Ctx, cmd: GroupCmd) -> CmdResult {

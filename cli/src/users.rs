@@ -9,7 +9,7 @@ use anyhow::anyhow;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
-use wicket_core::accounts::digest_readiness;
+use wicket_core::accounts::{DigestReadiness, digest_readiness};
 use wicket_core::duration::{format_unix, sanitize};
 use wicket_core::store::{AccountState, ExternalIdentity, User, UserStore};
 
@@ -174,8 +174,46 @@ pub fn show(ctx: &Ctx, name: &str, as_json: bool) -> CmdResult {
     }
     let policy = ctx.policy()?;
     let digest = digest_readiness(store.as_ref(), &policy, &u)?;
-    crate::commands::print_user(&u, state_word(&u, &links, now));
+    print_user(&u, state_word(&u, &links, now));
     println!("source:     {}", source_line(true, &links.providers("local", &u.name)));
-    println!("digest:     {}", crate::commands::digest_line(&digest));
+    println!("digest:     {}", digest_line(&digest));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether Digest works for the user in the configured realm, and what to do if not.
+pub(crate) fn digest_line(d: &DigestReadiness) -> String {
+    const FIX: &str = "set the password again or log in once with Basic";
+    let names =
+        |algs: &[wicket_core::config::DigestAlgorithm]| algs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
+    match d {
+        DigestReadiness::NotOffered => "not offered (see [http] schemes)".into(),
+        DigestReadiness::NoPassword => "no (no password set)".into(),
+        DigestReadiness::Ready { realm, have, missing } if missing.is_empty() => {
+            format!("yes (realm \"{}\", {})", sanitize(realm), names(have))
+        }
+        DigestReadiness::Ready { realm, have, .. } if have.is_empty() => {
+            format!("no (realm \"{}\") — {FIX}", sanitize(realm))
+        }
+        DigestReadiness::Ready { realm, have, missing } => {
+            format!("partly (realm \"{}\", {}; not {}) — {FIX}", sanitize(realm), names(have), names(missing))
+        }
+    }
+}
+
+/// A local user's fields, one per line; `state` is the word `user list` shows.
+pub(crate) fn print_user(u: &User, state: &str) {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let time = |t: Option<i64>| t.map(format_unix).unwrap_or_else(|| "-".into());
+    println!("name:       {}", u.name);
+    println!("uid:        {}", u.uid);
+    println!("gid:        {}", u.gid);
+    println!("full name:  {}", opt(&u.display_name));
+    println!("email:      {}", opt(&u.email));
+    println!("home:       {}", u.home);
+    println!("shell:      {}", u.shell);
+    println!("state:      {state}");
+    println!("expires:    {}", time(u.expires_at));
+    println!("password:   {} (changed {})", u.hash_scheme(), time(u.password_changed_at));
+    println!("groups:     {}", if u.groups.is_empty() { "-".into() } else { u.groups.join(", ") });
+    println!("created:    {}", format_unix(u.created_at));
 }

@@ -7,8 +7,8 @@
 //! factor — needs a two-factor session or one opened in the last [`FRESH_SECS`]: a browser
 //! left signed in must not be enough to change how the account is protected.
 
-use super::passkey::{issue_challenge, passkeys_of, relying_party, take_challenge, with_store};
-use super::totp::is_enrolled;
+use super::passkey_ceremony::{issue_challenge, passkeys_of, relying_party, take_challenge, with_store};
+use super::second_factor::is_enrolled;
 use super::*;
 use crate::portal::pages::passkey::{self as pk, AccountPage, Listed, fields};
 use crate::portal::pages::totp::UNAVAILABLE;

@@ -7,7 +7,7 @@
 //! The form carries the sign-in form's token (bound to the pre-login cookie) and the
 //! challenge issued with that page (bound to the same cookie, single use).
 
-use super::passkey::{relying_party, take_challenge, with_store};
+use super::passkey_ceremony::{relying_party, take_challenge, with_store};
 use super::*;
 use crate::portal::pages::passkey::fields;
 use base64::Engine as _;

@@ -7,7 +7,7 @@
 //! which just proved the code, becomes a two-factor one), `reset` (turn off: a current code
 //! first). A key file wicketd cannot read or create gives a plain "not available" page.
 
-use super::totp::{check_code, is_enrolled, refusal, upgrade};
+use super::second_factor::{check_code, is_enrolled, refusal, upgrade};
 use super::*;
 use crate::portal::pages::totp::{self as tp, AccountPage, CODE, EnrolPage, UNAVAILABLE};
 use wicket_core::totp::{SecondFactor, Verified, qr};
