@@ -14,8 +14,13 @@ const DEADLINE: Duration = Duration::from_secs(5);
 
 /// One wicketd on the store at `url`, with the portal on.
 fn instance(url: &str) -> (Env, Wicketd) {
+    instance_with(url, "[session]\nsecure = false\n")
+}
+
+/// One wicketd on the store at `url` with `extra` config.
+fn instance_with(url: &str, extra: &str) -> (Env, Wicketd) {
     let env = Env::new();
-    let text = Wicketd::config_text(&env, "", "[session]\nsecure = false\n")
+    let text = Wicketd::config_text(&env, "", extra)
         .replace(&format!("path = \"{}\"", env.db.display()), &format!("url = \"{url}\""));
     assert!(text.contains("url = \"postgresql://"), "{text}");
     let config = env.dir.path().join("wicketd.toml");
@@ -194,4 +199,32 @@ fn two_instances_on_one_postgres_share_sign_ins_locks_revocations_and_passwords(
     for w in [&a, &b] {
         assert!(!w.log().contains("change notifications from"), "{}", w.log());
     }
+}
+
+#[test]
+fn failures_counted_on_one_instance_lock_the_account_on_the_other() {
+    let Some(pg) =
+        require(Postgres::installed(), "PostgreSQL 15 (Debian's postgresql) is not installed").then(Postgres::start)
+    else {
+        return;
+    };
+    let url = pg.create_db("throttle");
+    let throttle = "[throttle]\nmax_failures = 3\ndelays = [\"0s\"]\nlockout = \"5m\"\n";
+    let (_env_a, a) = instance_with(&url, throttle);
+    let (_env_b, b) = instance_with(&url, throttle);
+    let cfg = a.config.to_str().unwrap_or_default().to_string();
+    let out =
+        run(&bin("wicket"), &["--config", &cfg, "user", "add", "tess", "--password-stdin"], "a good long password\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let auth = |w: &Wicketd, password: &str| curl(&["-u", &format!("tess:{password}"), &w.url("/auth")]).status;
+    assert_eq!(auth(&b, "a good long password"), 200, "B lets tess in before any failure");
+    // Three wrong passwords, all on A: B never saw one itself.
+    for _ in 0..3 {
+        assert_eq!(auth(&a, "wrong"), 401);
+    }
+    assert_ne!(auth(&a, "a good long password"), 200, "A counted three failures: locked");
+    // B counts A's failures (they travel within a heartbeat): the right password is refused.
+    wait_until(DEADLINE, "B to lock tess out after A's failures", || auth(&b, "a good long password") != 200);
+    let log = b.log();
+    assert!(!log.contains("a good long password") && !log.contains("panicked"), "{log}");
 }

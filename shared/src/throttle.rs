@@ -6,6 +6,12 @@
 //!
 //! Memory is bounded: at most `MAX_KEYS` keys are tracked; when full, expired entries go
 //! first, then the least recently touched.
+//!
+//! Several instances on one shared store (PostgreSQL) count each other's failures: a store
+//! that can carry them attaches [`Peers`], which publishes every failure counted here, and
+//! hands in the others' through [`Throttle::record_remote_failure`] (no delay is imposed for
+//! those: the delay belongs to the request that failed). A success still clears only this
+//! instance's count of the user.
 
 use crate::clock::SharedClock;
 use crate::config::ThrottleConfig;
@@ -22,12 +28,19 @@ struct Entry {
     touched: i64,
 }
 
+/// Where this instance's failures go so that other instances count them too.
+pub trait Peers: Send + Sync + std::fmt::Debug {
+    /// Publishes one failure of `keys` (never blocks for long: queue and return).
+    fn publish(&self, keys: &[String]);
+}
+
 /// The throttle.
 #[derive(Debug)]
 pub struct Throttle {
     cfg: ThrottleConfig,
     clock: SharedClock,
     entries: Mutex<HashMap<String, Entry>>,
+    peers: Mutex<Option<std::sync::Arc<dyn Peers>>>,
 }
 
 /// Longest name form kept as a key: bounds the throttle's memory per key.
@@ -57,7 +70,7 @@ pub fn client_key(client: &std::net::IpAddr) -> String {
 impl Throttle {
     /// A throttle with the given settings.
     pub fn new(cfg: ThrottleConfig, clock: SharedClock) -> Self {
-        Self { cfg, clock, entries: Mutex::new(HashMap::new()) }
+        Self { cfg, clock, entries: Mutex::new(HashMap::new()), peers: Mutex::new(None) }
     }
 
     fn secs(d: Duration) -> i64 {
@@ -76,11 +89,32 @@ impl Throttle {
             .map(|s| Duration::from_secs(s.unsigned_abs()))
     }
 
+    /// Sends this throttle's failures to `peers` from now on (a shared store's instances).
+    pub fn attach_peers(&self, peers: std::sync::Arc<dyn Peers>) {
+        *self.peers.lock().unwrap_or_else(|e| e.into_inner()) = Some(peers);
+    }
+
     /// Records one failure for each key; returns the delay to impose before answering.
     pub fn record_failure(&self, keys: &[String]) -> Duration {
         if keys.is_empty() {
             return Duration::ZERO;
         }
+        let delay = self.count(keys);
+        let peers = self.peers.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(p) = peers {
+            p.publish(keys);
+        }
+        delay
+    }
+
+    /// Records a failure another instance counted (no delay here, nothing published).
+    pub fn record_remote_failure(&self, keys: &[String]) {
+        if !keys.is_empty() {
+            self.count(keys);
+        }
+    }
+
+    fn count(&self, keys: &[String]) -> Duration {
         let now = self.clock.now();
         let window = Self::secs(self.cfg.window);
         let mut worst = 0usize;
@@ -229,5 +263,31 @@ mod tests {
         }
         assert_ne!(user_key("alice2"), alice);
         assert_eq!(user_key(&"x".repeat(10_000)).len(), 2 + MAX_KEY_NAME);
+    }
+
+    #[derive(Debug, Default)]
+    struct Sent(Mutex<Vec<Vec<String>>>);
+
+    impl Peers for Sent {
+        fn publish(&self, keys: &[String]) {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(keys.to_vec());
+        }
+    }
+
+    #[test]
+    fn failures_go_to_the_peers_and_theirs_count_here_without_a_delay() {
+        let (_clock, t) = throttle();
+        let sent = Arc::new(Sent::default());
+        t.attach_peers(sent.clone());
+        let keys = vec![user_key("alice")];
+        assert!(t.record_failure(&keys) > Duration::ZERO, "the default delays");
+        assert_eq!(*sent.0.lock().unwrap_or_else(|e| e.into_inner()), vec![keys.clone()]);
+        // The other instances' failures: counted, never published again.
+        let max = ThrottleConfig::default().max_failures;
+        for _ in 1..max {
+            t.record_remote_failure(&keys);
+        }
+        assert!(t.locked(&keys).is_some(), "one failure here and the rest elsewhere lock the key");
+        assert_eq!(sent.0.lock().unwrap_or_else(|e| e.into_inner()).len(), 1);
     }
 }

@@ -206,6 +206,14 @@ impl LocalBackend {
         self.with_store(|s| s.user_by_userhash(userhash, &realm, algorithm))
     }
 
+    /// With a shared store (PostgreSQL), counts the other instances' failures in `throttle`
+    /// and sends this one's to them; nothing for SQLite (one process decides).
+    pub fn attach_throttle(&self, throttle: &std::sync::Arc<crate::throttle::Throttle>) {
+        if let Some(w) = &self.watch {
+            w.attach_throttle(throttle);
+        }
+    }
+
     /// The store's change counter (see [`UserStore::generation`]): from memory while the
     /// store's notifications are followed, else read from the store.
     pub fn generation(&self) -> Result<i64> {

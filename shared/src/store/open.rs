@@ -91,6 +91,11 @@ impl GenerationWatch {
     pub fn current(&self) -> Option<i64> {
         match self.0 {}
     }
+
+    /// Never called: no value of this type exists.
+    pub fn attach_throttle(&self, _: &std::sync::Arc<crate::throttle::Throttle>) {
+        match self.0 {}
+    }
 }
 
 /// Opens the store `[store]` names.

@@ -177,9 +177,13 @@ impl Authenticator {
         } else {
             None
         };
+        let throttle = Arc::new(Throttle::new(cfg.throttle.clone(), clock.clone()));
+        if let Some(local) = &chain.local {
+            local.attach_throttle(&throttle);
+        }
         Ok(Self {
             chain,
-            throttle: Arc::new(Throttle::new(cfg.throttle.clone(), clock.clone())),
+            throttle,
             cache: Arc::new(CredentialCache::new(cfg.http.cache_ttl, clock.clone())),
             digest,
             clock,
@@ -197,6 +201,9 @@ impl Authenticator {
         let (a, b) = (&prev.cfg.throttle, &self.cfg.throttle);
         if a.max_failures == b.max_failures && a.delays == b.delays && a.window == b.window && a.lockout == b.lockout {
             self.throttle = prev.throttle.clone();
+            if let Some(local) = &self.chain.local {
+                local.attach_throttle(&self.throttle);
+            }
         }
         let (a, b) = (&prev.cfg, &self.cfg);
         if a.server.realm == b.server.realm
