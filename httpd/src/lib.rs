@@ -28,6 +28,7 @@ pub mod fds;
 pub mod grpc;
 pub mod handler;
 pub mod host;
+pub mod listener;
 pub mod metrics;
 pub mod notify;
 pub mod portal;

@@ -30,23 +30,7 @@ use std::sync::Arc;
 use wicket_core::access::net::{Cidr, any_contains};
 use wicket_core::access::{Requirements, Target, normalize_host};
 
-/// Who opened the FastCGI connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Peer {
-    /// A TCP peer; its `REMOTE_ADDR` is believed when the address is a trusted proxy.
-    Tcp(IpAddr),
-    /// A Unix socket peer: local, trusted like a proxy.
-    Unix,
-}
-
-/// True when the peer's description of the request is believed: a trusted proxy's
-/// address, or the Unix socket.
-pub fn believed(peer: Peer, trusted: &[Cidr]) -> bool {
-    match peer {
-        Peer::Unix => true,
-        Peer::Tcp(ip) => any_contains(trusted, &ip),
-    }
-}
+pub use crate::listener::{Peer, believed};
 
 /// The request as a believed web server described it; `None` without a method or URI.
 pub fn target(params: &Params, peer: Peer, trusted: &[Cidr]) -> Option<Target> {

@@ -24,75 +24,20 @@ pub mod params;
 pub mod record;
 
 use crate::app::App;
-use authorize::Peer;
+use crate::listener::Peer;
 use record::{Read, kind, role, status};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::Semaphore;
-use wicket_core::config::FastcgiListen;
 
 /// How long one request may take to arrive, from `BEGIN_REQUEST` to the end of `PARAMS`.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A bound FastCGI listener.
-#[derive(Debug)]
-pub enum Listener {
-    /// TCP.
-    Tcp(TcpListener),
-    /// A Unix socket.
-    Unix(UnixListener),
-}
+pub use crate::listener::Listener;
 
-impl Listener {
-    /// Binds `[fastcgi] listen`: a TCP address, or a Unix socket (a stale socket file is
-    /// replaced, a live one refused; mode 0666 like the PAM socket — the directory decides
-    /// who may reach it).
-    pub async fn bind(listen: &FastcgiListen) -> anyhow::Result<Self> {
-        Ok(match listen {
-            FastcgiListen::Tcp(a) => Self::Tcp(TcpListener::bind(a).await?),
-            FastcgiListen::Unix(p) => Self::Unix(crate::socket::bind(p)?),
-        })
-    }
-
-    /// Where it listens, for the log (`127.0.0.1:8090`, `unix:/run/wicket/fcgi.sock`).
-    pub fn describe(&self, configured: &FastcgiListen) -> String {
-        match self {
-            Self::Tcp(l) => l.local_addr().map_or_else(|_| configured.to_string(), |a| a.to_string()),
-            Self::Unix(_) => configured.to_string(),
-        }
-    }
-}
-
-/// Accepts connections until the task is dropped, at most `[server] max_connections` at once
-/// (further peers wait in the listen backlog).
+/// Accepts connections until the task is dropped (see [`crate::listener::serve`]).
 pub async fn serve(app: Arc<App>, listener: Listener) {
-    let permits = Arc::new(Semaphore::new(app.runtime().cfg.server.max_connections.max(1)));
-    loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else { return };
-        let accepted = match &listener {
-            Listener::Tcp(l) => l.accept().await.map(|(s, a)| {
-                let _ = s.set_nodelay(true);
-                let app = app.clone();
-                tokio::spawn(async move {
-                    connection(app, s, Peer::Tcp(a.ip())).await;
-                    drop(permit);
-                })
-            }),
-            Listener::Unix(l) => l.accept().await.map(|(s, _)| {
-                let app = app.clone();
-                tokio::spawn(async move {
-                    connection(app, s, Peer::Unix).await;
-                    drop(permit);
-                })
-            }),
-        };
-        if let Err(e) = accepted {
-            tracing::warn!("fastcgi accept: {e}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+    crate::listener::serve(app, listener, "fastcgi", connection).await;
 }
 
 /// Serves one connection: requests one after another while the web server keeps it.

@@ -231,7 +231,7 @@ async fn oversized_params_and_garbage_close_the_connection() {
 async fn a_unix_socket_peer_is_served_and_trusted() {
     let (dir, app) = fixture();
     let path = dir.path().join("fcgi.sock");
-    let listen = FastcgiListen::Unix(path.clone());
+    let listen = wicket_core::config::FastcgiListen::Unix(path.clone());
     let listener = Listener::bind(&listen).await.unwrap_or_else(|e| panic!("{e:#}"));
     assert_eq!(listener.describe(&listen), format!("unix:{}", path.display()));
     let task = tokio::spawn(serve(app, listener));

@@ -31,22 +31,7 @@ use std::sync::Arc;
 use wicket_core::access::net::{Cidr, any_contains};
 use wicket_core::access::{Requirements, Target, normalize_host};
 
-/// Who opened the gRPC connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Peer {
-    /// A TCP peer; believed when its address is a trusted proxy.
-    Tcp(IpAddr),
-    /// A Unix socket peer: local, trusted like a proxy.
-    Unix,
-}
-
-/// True when the peer's description of the request is believed.
-pub fn believed(peer: Peer, trusted: &[Cidr]) -> bool {
-    match peer {
-        Peer::Unix => true,
-        Peer::Tcp(ip) => any_contains(trusted, &ip),
-    }
-}
+pub use crate::listener::{Peer, believed};
 
 /// The request as Envoy described it; `None` without a method.
 pub fn target(req: &CheckRequest, peer: Peer, trusted: &[Cidr]) -> Option<Target> {

@@ -17,8 +17,8 @@ pub mod message;
 pub mod wire;
 
 use crate::app::App;
+use crate::listener::Peer;
 use bytes::Bytes;
-use check::Peer;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame};
 use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -31,9 +31,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::Semaphore;
-use wicket_core::config::GrpcListen;
 
 /// The one method served.
 pub const CHECK: &str = "/envoy.service.auth.v3.Authorization/Check";
@@ -44,61 +41,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Concurrent streams per connection.
 pub const MAX_STREAMS: u32 = 128;
 
-/// A bound gRPC listener.
-#[derive(Debug)]
-pub enum Listener {
-    /// TCP.
-    Tcp(TcpListener),
-    /// A Unix socket.
-    Unix(UnixListener),
-}
+pub use crate::listener::Listener;
 
-impl Listener {
-    /// Binds `[grpc] listen`: a TCP address, or a Unix socket (a stale socket file is
-    /// replaced, a live one refused; mode 0666 — the directory decides who may reach it).
-    pub async fn bind(listen: &GrpcListen) -> anyhow::Result<Self> {
-        Ok(match listen {
-            GrpcListen::Tcp(a) => Self::Tcp(TcpListener::bind(a).await?),
-            GrpcListen::Unix(p) => Self::Unix(crate::socket::bind(p)?),
-        })
-    }
-
-    /// Where it listens, for the log (`127.0.0.1:8091`, `unix:/run/wicket/grpc.sock`).
-    pub fn describe(&self, configured: &GrpcListen) -> String {
-        match self {
-            Self::Tcp(l) => l.local_addr().map_or_else(|_| configured.to_string(), |a| a.to_string()),
-            Self::Unix(_) => configured.to_string(),
-        }
-    }
-}
-
-/// Accepts connections until the task is dropped, at most `[server] max_connections` at once.
+/// Accepts connections until the task is dropped (see [`crate::listener::serve`]).
 pub async fn serve(app: Arc<App>, listener: Listener) {
-    let permits = Arc::new(Semaphore::new(app.runtime().cfg.server.max_connections.max(1)));
-    loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else { return };
-        let accepted = match &listener {
-            Listener::Tcp(l) => l.accept().await.map(|(s, a)| {
-                let _ = s.set_nodelay(true);
-                let app = app.clone();
-                tokio::spawn(async move {
-                    connection(app, s, Peer::Tcp(a.ip())).await;
-                    drop(permit);
-                })
-            }),
-            Listener::Unix(l) => l.accept().await.map(|(s, _)| {
-                let app = app.clone();
-                tokio::spawn(async move {
-                    connection(app, s, Peer::Unix).await;
-                    drop(permit);
-                })
-            }),
-        };
-        if let Err(e) = accepted {
-            tracing::warn!("grpc accept: {e}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+    crate::listener::serve(app, listener, "grpc", connection).await;
 }
 
 /// Serves one HTTP/2 connection.

@@ -2,39 +2,9 @@
 //! Absent, wicketd opens no FastCGI listener.
 
 use serde::Deserialize;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 
 /// Where the FastCGI listener binds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FastcgiListen {
-    /// A TCP address, e.g. `127.0.0.1:8090` (what `mod_authnz_fcgi` can reach).
-    Tcp(SocketAddr),
-    /// A Unix socket path (absolute), for FastCGI clients that speak `AF_UNIX`.
-    Unix(PathBuf),
-}
-
-impl std::fmt::Display for FastcgiListen {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Tcp(a) => write!(f, "{a}"),
-            Self::Unix(p) => write!(f, "unix:{}", p.display()),
-        }
-    }
-}
-
-impl TryFrom<String> for FastcgiListen {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, String> {
-        if text.starts_with('/') {
-            return Ok(Self::Unix(PathBuf::from(text)));
-        }
-        text.parse()
-            .map(Self::Tcp)
-            .map_err(|_| "fastcgi.listen must be ADDRESS:PORT (e.g. 127.0.0.1:8090) or an absolute socket path".into())
-    }
-}
+pub type FastcgiListen = super::listen::ListenAddr;
 
 /// `[fastcgi]`
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -46,7 +16,7 @@ pub struct FastcgiConfig {
 }
 
 fn de_listen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FastcgiListen, D::Error> {
-    FastcgiListen::try_from(String::deserialize(d)?).map_err(serde::de::Error::custom)
+    FastcgiListen::parse(String::deserialize(d)?, "fastcgi.listen", "127.0.0.1:8090").map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

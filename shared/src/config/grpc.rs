@@ -2,39 +2,9 @@
 //! Absent, wicketd opens no gRPC listener.
 
 use serde::Deserialize;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 
 /// Where the gRPC listener binds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GrpcListen {
-    /// A TCP address, e.g. `127.0.0.1:8091`.
-    Tcp(SocketAddr),
-    /// A Unix socket path (absolute); Envoy reaches it with `pipe: {path: …}`.
-    Unix(PathBuf),
-}
-
-impl std::fmt::Display for GrpcListen {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Tcp(a) => write!(f, "{a}"),
-            Self::Unix(p) => write!(f, "unix:{}", p.display()),
-        }
-    }
-}
-
-impl TryFrom<String> for GrpcListen {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, String> {
-        if text.starts_with('/') {
-            return Ok(Self::Unix(PathBuf::from(text)));
-        }
-        text.parse()
-            .map(Self::Tcp)
-            .map_err(|_| "grpc.listen must be ADDRESS:PORT (e.g. 127.0.0.1:8091) or an absolute socket path".into())
-    }
-}
+pub type GrpcListen = super::listen::ListenAddr;
 
 /// `[grpc]`
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -46,7 +16,7 @@ pub struct GrpcConfig {
 }
 
 fn de_listen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GrpcListen, D::Error> {
-    GrpcListen::try_from(String::deserialize(d)?).map_err(serde::de::Error::custom)
+    GrpcListen::parse(String::deserialize(d)?, "grpc.listen", "127.0.0.1:8091").map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod events;
 mod fastcgi;
 mod grpc;
 mod invites;
+mod listen;
 mod oidc;
 mod rule;
 mod sections;
@@ -24,6 +25,7 @@ pub use events::EventsConfig;
 pub use fastcgi::{FastcgiConfig, FastcgiListen};
 pub use grpc::{GrpcConfig, GrpcListen};
 pub use invites::{InvitesConfig, MAX_INVITE_EXPIRY};
+pub use listen::ListenAddr;
 pub use oidc::{CALLBACK_PATH, ClientSecret, OidcConfig, Provision, UsernameClaim};
 pub use rule::{Policy, RuleConfig};
 pub use sections::{
