@@ -16,6 +16,7 @@
 //! The provider state (discovery, keys, used states) lives in a process-wide table keyed
 //! by issuer and client id, so a reload keeps it and a changed provider starts afresh.
 
+use super::oidc_account::{AccountRefusal, resolve};
 use super::oidc_http::{Call, send};
 use super::*;
 use base64::Engine;
@@ -24,15 +25,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 use subtle::ConstantTimeEq;
-use wicket_core::config::{CALLBACK_PATH, OidcConfig, Provision};
+use wicket_core::config::{CALLBACK_PATH, OidcConfig};
 use wicket_core::oidc::OidcError;
-use wicket_core::oidc::claims::{Mapped, map};
+use wicket_core::oidc::claims::map;
 use wicket_core::oidc::discovery::{self, ClientAuth, Discovery};
 use wicket_core::oidc::id_token::{self, Expected, IdToken, Verified};
 use wicket_core::oidc::jose::parse_jwks;
 use wicket_core::oidc::keys::KeyCache;
 use wicket_core::oidc::pkce::{FlowSecrets, authorization_url, encode};
-use wicket_core::store::ExternalIdentity;
 
 /// How long a started sign-in may take at the provider.
 const FLOW_MAX_AGE: Duration = Duration::from_secs(600);
@@ -255,72 +255,6 @@ fn client_secret(p: &OidcConfig) -> Result<wicket_core::config::ClientSecret, Oi
     let text =
         std::fs::read_to_string(path).map_err(|_| OidcError::Unreachable("client_secret_file unreadable".into()))?;
     Ok(wicket_core::config::ClientSecret::new(text.trim_end_matches(['\r', '\n']).to_string()))
-}
-
-/// Why the account step refused.
-enum AccountRefusal {
-    NotKnown,
-    Taken,
-    Disabled,
-    Store(wicket_core::Error),
-}
-
-/// The Wicket identity of `sub` at `p`, recording it on first sign-in.
-fn resolve(rt: &Runtime, now: i64, p: &OidcConfig, sub: &str, m: &Mapped) -> Result<Identity, AccountRefusal> {
-    let local = rt.auth.chain().local.clone().ok_or(AccountRefusal::NotKnown)?;
-    let recorded = local.with_store(|s| s.find_identity(&p.name, sub)).map_err(AccountRefusal::Store)?;
-    let (backend, name) = match recorded {
-        Some(r) => (r.backend, r.user_name),
-        None => {
-            let user = local.user(&m.name).map_err(AccountRefusal::Store)?;
-            let backend = match (user, p.provision) {
-                (Some(_), _) => "local",
-                (None, Provision::Create) => "oidc",
-                (None, Provision::Existing) => return Err(AccountRefusal::NotKnown),
-            };
-            let record = ExternalIdentity {
-                provider: p.name.clone(),
-                subject: sub.to_string(),
-                backend: backend.to_string(),
-                user_name: m.name.clone(),
-                created_at: now,
-                last_login: None,
-            };
-            match local.with_store(|s| s.add_identity(&record)) {
-                Ok(()) => {}
-                Err(wicket_core::Error::UserExists(_)) => return Err(AccountRefusal::Taken),
-                Err(e) => return Err(AccountRefusal::Store(e)),
-            }
-            (backend.to_string(), m.name.clone())
-        }
-    };
-    if let Err(e) = local.with_store(|s| s.touch_identity(&p.name, sub, now)) {
-        tracing::warn!("oidc: could not record the sign-in time: {e}");
-    }
-    if backend == "local" {
-        let user = local.user(&name).map_err(AccountRefusal::Store)?.ok_or(AccountRefusal::NotKnown)?;
-        if wicket_core::local::account_refusal(&user, now).is_some() {
-            return Err(AccountRefusal::Disabled);
-        }
-        return Ok(wicket_core::local::identity(&user));
-    }
-    let mut groups = m.groups.clone();
-    let wicket = local.with_store(|s| s.external_groups("oidc", &name)).map_err(AccountRefusal::Store)?;
-    for g in wicket {
-        if !groups.contains(&g) {
-            groups.push(g);
-        }
-    }
-    Ok(Identity {
-        name,
-        uid: None,
-        gid: None,
-        display_name: m.display_name.clone(),
-        email: m.email.clone(),
-        groups,
-        backend: "oidc".into(),
-        scopes: None,
-    })
 }
 
 /// `GET /oidc/callback?code=…&state=…`.
