@@ -14,10 +14,10 @@
 
 use super::passkey_ceremony::{issue_challenge, passkeys_of, relying_party, take_challenge, with_store};
 use super::second_factor::{is_enrolled, upgrade};
-use super::totp::{PENDING_MAX_AGE, Pending, pending_binding};
+use super::totp::{Pending, PendingPost, expired_sign_in, pending_binding, read_pending};
 use super::*;
 use crate::portal::pages::passkey::{self as pk, GetOptions, SecondFactorPage, fields};
-use crate::portal::pages::totp::{self as tp, PENDING, UNAVAILABLE};
+use crate::portal::pages::totp::{self as tp, UNAVAILABLE};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use wicket_core::config::RelyingPartyConfig;
@@ -169,28 +169,12 @@ pub(super) async fn post_sign_in<B: FormBody>(
     ctx: &Context,
     body: B,
 ) -> Response<Body> {
-    let Some(form) = read_form(body).await else {
-        return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+    let p = match read_pending(portal, cookies, body).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let rd = form.get(field::RD).unwrap_or_default();
-    let pending = form.get(PENDING).unwrap_or_default();
-    let prelogin = cookies.first(csrf::prelogin_cookie_name(portal.cfg.secure)).unwrap_or("").to_string();
-    let token = form.get(field::CSRF).unwrap_or_default();
-    let binding = pending_binding(&prelogin, &pending);
-    let checked = csrf::verify(
-        portal.key,
-        Purpose::SecondFactor,
-        Binding::PreLogin(&binding),
-        &token,
-        portal.now,
-        PENDING_MAX_AGE,
-    );
-    let (Ok(()), Some((id, remember_me)), Some(rp)) = (checked, Pending::decode(&pending), relying_party(portal))
-    else {
-        let Ok(fresh) = csrf::new_prelogin_value() else { return text_unavailable() };
-        let msg = "The sign-in expired or was not sent from this page. Please sign in again.";
-        return portal.login_page(StatusCode::FORBIDDEN, &fresh, Some(msg), "", &rd);
-    };
+    let PendingPost { form, rd, pending, token, binding, id, remember_me } = p;
+    let Some(rp) = relying_party(portal) else { return expired_sign_in(portal, &rd) };
     match check_assertion(portal, ctx, &id, "sign_in", &binding, &form).await {
         Ok(()) => finish_sign_in(app, portal, cookies, ctx, &id, remember_me, &rd, 2).await,
         Err(msg) => {

@@ -125,16 +125,28 @@ fn code_page(
     portal.page(status, tp::code(&portal.brand(), &page))
 }
 
-/// `POST /login/code`.
-pub(super) async fn post_code<B: FormBody>(
-    app: &App,
+/// A posted second-factor form of a pending sign-in (`POST /login/code`, `/login/passkey`),
+/// checked against this browser's pre-login cookie.
+pub(super) struct PendingPost {
+    pub form: Form,
+    pub rd: String,
+    pub pending: String,
+    pub token: String,
+    /// What the form's token is bound to (the pre-login cookie and the pending sign-in).
+    pub binding: String,
+    pub id: Identity,
+    pub remember_me: bool,
+}
+
+/// Reads and checks a pending sign-in's form; an unreadable form, or a pending sign-in that
+/// expired, was forged or comes from another browser, gets its answer as `Err`.
+pub(super) async fn read_pending<B: FormBody>(
     portal: &Portal<'_>,
     cookies: &Cookies,
-    ctx: &Context,
     body: B,
-) -> Response<Body> {
+) -> Result<PendingPost, Response<Body>> {
     let Some(form) = read_form(body).await else {
-        return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+        return Err(portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read."));
     };
     let rd = form.get(field::RD).unwrap_or_default();
     let pending = form.get(PENDING).unwrap_or_default();
@@ -149,15 +161,32 @@ pub(super) async fn post_code<B: FormBody>(
         portal.now,
         PENDING_MAX_AGE,
     );
-    let decoded = Pending::decode(&pending);
-    let (Ok(()), Some((id, remember_me))) = (checked, decoded) else {
-        let fresh = match csrf::new_prelogin_value() {
-            Ok(v) => v,
-            Err(_) => return text_unavailable(),
-        };
-        let msg = "The sign-in expired or was not sent from this page. Please sign in again.";
-        return portal.login_page(StatusCode::FORBIDDEN, &fresh, Some(msg), "", &rd);
+    let (Ok(()), Some((id, remember_me))) = (checked, Pending::decode(&pending)) else {
+        return Err(expired_sign_in(portal, &rd));
     };
+    Ok(PendingPost { form, rd, pending, token, binding, id, remember_me })
+}
+
+/// The sign-in form again, for a pending sign-in that can no longer be finished.
+pub(super) fn expired_sign_in(portal: &Portal<'_>, rd: &str) -> Response<Body> {
+    let Ok(fresh) = csrf::new_prelogin_value() else { return text_unavailable() };
+    let msg = "The sign-in expired or was not sent from this page. Please sign in again.";
+    portal.login_page(StatusCode::FORBIDDEN, &fresh, Some(msg), "", rd)
+}
+
+/// `POST /login/code`.
+pub(super) async fn post_code<B: FormBody>(
+    app: &App,
+    portal: &Portal<'_>,
+    cookies: &Cookies,
+    ctx: &Context,
+    body: B,
+) -> Response<Body> {
+    let p = match read_pending(portal, cookies, body).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let PendingPost { form, rd, pending, token, id, remember_me, .. } = p;
     let code = form.get(CODE).unwrap_or_default();
     let again =
         |status, msg: &str| code_page(portal, status, tp::CODE_PATH, &token, &pending, &rd, &id.name, Some(msg));
