@@ -86,6 +86,11 @@ export WICKET_SKIP_LOG="$PWD/target/skipped.txt"
 : >"$WICKET_SKIP_LOG"
 echo "== tests"
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt || status=1
+echo "== tests on PostgreSQL: the integration suite again, each test's store a database of its own"
+# On a throwaway cluster (tests/with_postgres.sh); tests/sqlite-only.txt names those left out.
+mapfile -t sqlite_only < <(grep -v '^#' tests/sqlite-only.txt | grep .)
+tests/with_postgres.sh cargo test -p wicket-tests --test tests --locked --no-fail-fast -- \
+    "${sqlite_only[@]/#/--skip=}" 2>&1 | tee target/test-pg-output.txt || status=1
 echo "== end to end: ssh login as a Wicket-only user"
 tests/sshd.sh 2>&1 | tee target/sshd-output.txt || status=1
 echo "== end to end: Debian packages"
@@ -96,7 +101,7 @@ tests/browser/run.sh 2>&1 | tee target/browser-output.txt || status=1
 # cargo: "test result: ok. 3 passed; 1 failed; 2 ignored; …" per test binary. A skipped Rust
 # test returns early, so cargo counted it as passed: it moves to the skipped column.
 read -r cargo_passed cargo_failed cargo_ignored < <(awk '/^test result: / {p += $4; f += $6; i += $8}
-    END {print p + 0, f + 0, i + 0}' target/test-output.txt)
+    END {print p + 0, f + 0, i + 0}' target/test-output.txt target/test-pg-output.txt)
 # The shell tests: "sshd: 6 passed, 0 failed" (and "browser: 3 passed, 0 failed").
 read -r sh_passed sh_failed < <(cat target/sshd-output.txt target/packages-output.txt target/browser-output.txt |
     awk '/^(sshd|packages|browser): [0-9]+ passed, [0-9]+ failed$/ {p += $2; f += $4} END {print p + 0, f + 0}')
@@ -110,5 +115,7 @@ if ((skipped)); then
 fi
 ((cargo_ignored)) && echo "($cargo_ignored ignored: measurements, run by hand)"
 ((status)) && ((failed == 0)) && echo "a step failed without a test result (see above)"
+pg_passed=$(awk '/^test result: / {p += $4} END {print p + 0}' target/test-pg-output.txt)
+echo "($pg_passed of the passed are the integration tests' second run, on PostgreSQL)"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -3,7 +3,7 @@
 //! Python server behind it echoes the request headers it receives, and curl is the client.
 
 use crate::support::servers::{STARTUP, Wicketd, curl, raw_status, reserve_port};
-use crate::support::upstream::{Proc, corrupt_store, echo_server};
+use crate::support::upstream::{Proc, echo_server};
 use crate::support::{Env, require, wait_for, wait_until};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -179,7 +179,7 @@ fn apache_mod_authnz_fcgi_guards_locations() {
     assert!(!log.contains("panicked"), "{log}");
 
     // The store becomes unreadable: 503 reaches the client.
-    corrupt_store(&env.db);
+    env.break_store();
     let r = curl(&["-u", "alice:pw-alice", &a.url("/app/x")]);
     assert_eq!(r.status, 503, "{}", logs());
     assert!(r.headers.contains("retry-after: 5"), "{}", r.headers);

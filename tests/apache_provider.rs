@@ -4,7 +4,7 @@
 
 use crate::apache::{APACHE, Apache, fastcgi_port};
 use crate::support::servers::{Wicketd, curl};
-use crate::support::upstream::{corrupt_store, echo_server};
+use crate::support::upstream::echo_server;
 use crate::support::{Env, require};
 use std::path::Path;
 
@@ -60,7 +60,7 @@ fn apache_basic_provider_checks_passwords_and_apache_decides() {
     assert!(log.contains("mallory"), "the refusals were wicketd's: {log}");
 
     // The store becomes unreadable: wicketd answers 500, which Apache passes on.
-    corrupt_store(&env.db);
+    env.break_store();
     let r = curl(&["-u", "alice:pw-alice", &a.url("/app/x")]);
     assert_eq!(r.status, 500, "{}", logs());
 }

@@ -71,9 +71,9 @@ impl Limited {
         let config = dir.join("limited.toml");
         let text = format!(
             "[server]\nlisten = \"127.0.0.1:0\"\nsocket = \"{}\"\nmax_connections = {max_connections}\n\
-             [store]\npath = \"{}\"\n[throttle]\ndelays = [\"0s\"]\n",
+             [store]\n{}\n[throttle]\ndelays = [\"0s\"]\n",
             socket.display(),
-            env.db.display()
+            env.store_toml()
         );
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
         let log_path = dir.join("limited.log");

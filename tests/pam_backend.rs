@@ -42,8 +42,8 @@ fn pam_backend_under_pam_wrapper() {
     let vars = wrapper_env(&env);
     let config = env.dir.path().join("pam.toml");
     let text = format!(
-        "[store]\npath = \"{}\"\n[[backend]]\nkind = \"local\"\n[[backend]]\nkind = \"pam\"\nservice = \"wicket\"\n",
-        env.db.display()
+        "[store]\n{}\n[[backend]]\nkind = \"local\"\n[[backend]]\nkind = \"pam\"\nservice = \"wicket\"\n",
+        env.store_toml()
     );
     std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
     let ok = check(&config, &vars, "pamuser", "pam-secret");

@@ -175,7 +175,7 @@ fn a_locked_account_is_sent_back_to_the_portal_on_the_next_request() {
     let vars = [
         ("WICKET_APP_URL", s.url("app", "/page")),
         ("WICKET_CLI", bin("wicket").display().to_string()),
-        ("WICKET_DB", s.env.db.display().to_string()),
+        ("WICKET_DB", s.env.store_arg()),
     ];
     let said = s.browse("revoked.mjs", &vars);
     assert!(said.contains("revoked: 4 passed, 0 failed"), "{said}");

@@ -91,22 +91,15 @@ fn query_strings_are_never_logged() {
     assert!(log.contains("path=/x/page ") && log.contains("path=/whoami "), "{log}");
 }
 
-/// wicketd(8): `/healthz` answers 503 when the local store cannot be read. The database is
-/// overwritten in place (the daemon's open connections see it too, and root cannot read
-/// garbage either).
+/// wicketd(8): `/healthz` answers 503 when the store cannot be read (an SQLite file
+/// overwritten in place, a PostgreSQL database closed to connections).
 #[test]
 fn healthz_is_503_when_the_store_is_unreadable() {
     let env = Env::new();
     env.add_user("alice", "pw-alice");
     let w = Wicketd::start(&env, "");
     assert_eq!(w.get("/healthz"), 200);
-    let garbage: Vec<u8> = (0..16 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    std::fs::write(&env.db, garbage).unwrap_or_else(|e| panic!("{e}"));
-    for ext in ["-wal", "-shm"] {
-        let mut p = env.db.clone().into_os_string();
-        p.push(ext);
-        let _ = std::fs::remove_file(p);
-    }
+    env.break_store();
     assert_eq!(w.get("/healthz"), 503, "{}", w.log());
     assert_eq!(curl(&["--basic", "-u", "alice:pw-alice", &w.url("/auth")]).status, 503);
 }

@@ -24,7 +24,7 @@ impl Ctx {
     }
 
     /// [`Ctx::load`] from the two global options.
-    pub fn load_paths(config: Option<PathBuf>, db: Option<PathBuf>) -> Result<Self> {
+    pub fn load_paths(config: Option<PathBuf>, db: Option<String>) -> Result<Self> {
         let mut cfg = match &config {
             Some(p) => Config::load(p)?,
             None if Path::new(DEFAULT_CONFIG_PATH).exists() => Config::load(Path::new(DEFAULT_CONFIG_PATH))?,
@@ -32,8 +32,13 @@ impl Ctx {
             None => bail!("no config at {DEFAULT_CONFIG_PATH}; pass --config PATH or --db PATH"),
         };
         if let Some(db) = db {
-            cfg.store.path = db;
-            cfg.store.url = None;
+            match StoreLocation::parse(&db)? {
+                StoreLocation::Sqlite(path) => {
+                    cfg.store.path = path;
+                    cfg.store.url = None;
+                }
+                StoreLocation::Postgres(url) => cfg.store.url = Some(url),
+            }
             cfg.store.password_file = None;
         }
         Ok(Self { cfg, clock: Arc::new(SystemClock) })

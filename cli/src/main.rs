@@ -30,10 +30,11 @@ pub struct Cli {
     /// Configuration file [default: /etc/wicket/wicket.toml, if it exists].
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
-    /// SQLite database (overrides [store] path in the config). Passwords set get Digest
+    /// The store: an SQLite file or a postgresql:// URL (overrides [store] in the config;
+    /// keep a PostgreSQL password out of the URL: `ps` shows it). Passwords set get Digest
     /// values for the config's realm: without a config, the default realm "wicket".
-    #[arg(long, global = true, value_name = "PATH")]
-    db: Option<PathBuf>,
+    #[arg(long, global = true, value_name = "PATH|URL")]
+    db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }

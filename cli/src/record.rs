@@ -27,11 +27,7 @@ pub fn run_recorded(cli: Cli) -> CmdResult {
     Ok(code)
 }
 
-fn record(
-    config: Option<std::path::PathBuf>,
-    db: Option<std::path::PathBuf>,
-    change: &AdminChange,
-) -> anyhow::Result<()> {
+fn record(config: Option<std::path::PathBuf>, db: Option<String>, change: &AdminChange) -> anyhow::Result<()> {
     let ctx = Ctx::load_paths(config, db)?;
     let mut store = ctx.store()?;
     let actor = actor(store.as_ref());

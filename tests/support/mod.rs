@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 pub mod caddy;
 pub mod nss;
 pub mod pam;
+pub mod pgdb;
 pub mod postgres;
 pub mod proxied;
 pub mod servers;
@@ -25,22 +26,52 @@ pub fn bin(name: &str) -> PathBuf {
     p
 }
 
-/// A throwaway directory holding a database path.
+/// A throwaway directory and the store of one test: an SQLite file in that directory or,
+/// when the suite runs on PostgreSQL ([`pg_mode`]), a database of its own.
 pub struct Env {
     pub dir: tempfile::TempDir,
+    /// The SQLite file (absent in a PostgreSQL run).
     pub db: PathBuf,
+    /// This test's PostgreSQL database in a PostgreSQL run.
+    pub pg: Option<pgdb::PgDb>,
 }
 
 impl Env {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let db = dir.path().join("wicket.db");
-        Self { dir, db }
+        Self { dir, db, pg: pgdb::PgDb::for_run() }
     }
 
-    /// Runs `wicket --db DB ARGS` with `stdin` piped in.
+    /// What `wicket --db` takes: the file, or the database's URL.
+    pub fn store_arg(&self) -> String {
+        match &self.pg {
+            Some(pg) => pg.url.clone(),
+            None => self.db.display().to_string(),
+        }
+    }
+
+    /// The `[store]` table's line naming the store: `path = "…"` or `url = "…"`.
+    pub fn store_toml(&self) -> String {
+        match &self.pg {
+            Some(pg) => format!("url = \"{}\"", pg.url),
+            None => format!("path = \"{}\"", self.db.display()),
+        }
+    }
+
+    /// Makes the store unusable for the wicketd reading it: garbage over the SQLite file,
+    /// or the PostgreSQL database closed to connections and its sessions ended.
+    pub fn break_store(&self) {
+        match &self.pg {
+            Some(pg) => pg.close(),
+            None => upstream::corrupt_store(&self.db),
+        }
+    }
+
+    /// Runs `wicket --db STORE ARGS` with `stdin` piped in.
     pub fn wicket(&self, args: &[&str], stdin: &str) -> Output {
-        let mut full: Vec<&str> = vec!["--db", self.db.to_str().unwrap_or_default()];
+        let store = self.store_arg();
+        let mut full: Vec<&str> = vec!["--db", &store];
         full.extend_from_slice(args);
         run(&bin("wicket"), &full, stdin)
     }
@@ -57,37 +88,46 @@ impl Env {
         self.ok(&["user", "add", name, "--password-stdin"], &format!("{password}\n"));
     }
 
-    /// A read-only SQLite connection to the store (to look at it without Wicket).
+    /// A read-only SQLite connection to the store (to look at it without Wicket). SQLite
+    /// only: a test using it does not run on PostgreSQL (`scripts/test.sh` skips it there).
     pub fn sql(&self) -> rusqlite::Connection {
+        assert!(self.pg.is_none(), "an SQLite-only test in the PostgreSQL run: skip it there (scripts/test.sh)");
         rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap_or_else(|e| panic!("{}: {e}", self.db.display()))
     }
 
     /// The password hash column of `user`'s row.
     pub fn stored_hash(&self, user: &str) -> String {
-        self.sql()
-            .query_row("SELECT password_hash FROM users WHERE name = ?1", [user], |r| r.get::<_, String>(0))
-            .unwrap_or_else(|e| panic!("the hash of {user}: {e}"))
+        const Q: &str = "SELECT password_hash FROM users WHERE name = $1";
+        match &self.pg {
+            Some(pg) => pg.query_one(Q, user, |r| r.get(0)),
+            None => self.sql().query_row(Q, [user], |r| r.get::<_, String>(0)).map_err(|e| e.to_string()),
+        }
+        .unwrap_or_else(|e| panic!("the hash of {user}: {e}"))
     }
 
     /// How many Digest HA1 values the store holds for `user`.
     pub fn ha1_rows(&self, user: &str) -> i64 {
-        self.sql()
-            .query_row(
-                "SELECT COUNT(*) FROM digest_ha1 JOIN users ON users.id = digest_ha1.user_id WHERE users.name = ?1",
-                [user],
-                |r| r.get(0),
-            )
-            .unwrap_or_else(|e| panic!("the HA1 rows of {user}: {e}"))
+        const Q: &str =
+            "SELECT COUNT(*) FROM digest_ha1 JOIN users ON users.id = digest_ha1.user_id WHERE users.name = $1";
+        match &self.pg {
+            Some(pg) => pg.query_one(Q, user, |r| r.get(0)),
+            None => self.sql().query_row(Q, [user], |r| r.get(0)).map_err(|e| e.to_string()),
+        }
+        .unwrap_or_else(|e| panic!("the HA1 rows of {user}: {e}"))
     }
 
     /// The names of the stored users, sorted.
     pub fn user_names(&self) -> Vec<String> {
+        const Q: &str = "SELECT name FROM users ORDER BY name";
+        if let Some(pg) = &self.pg {
+            return pg.query_all(Q).unwrap_or_else(|e| panic!("the user names: {e}"));
+        }
         if !self.db.exists() {
             return Vec::new();
         }
         let db = self.sql();
-        let mut stmt = db.prepare("SELECT name FROM users ORDER BY name").unwrap_or_else(|e| panic!("{e}"));
+        let mut stmt = db.prepare(Q).unwrap_or_else(|e| panic!("{e}"));
         stmt.query_map([], |r| r.get(0)).and_then(Iterator::collect).unwrap_or_else(|e| panic!("the user names: {e}"))
     }
 

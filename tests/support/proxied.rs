@@ -6,7 +6,7 @@
 
 use super::Env;
 use super::servers::{Curl, Wicketd, curl};
-use super::upstream::{Proc, corrupt_store, echo_server};
+use super::upstream::{Proc, echo_server};
 
 /// wicketd's rules: each one would open or shut the door if a client could name the
 /// target itself (path, method, client network, host); only `/public/` and `/closed/` are
@@ -162,7 +162,7 @@ pub fn assert_guarded(b: &Backends, p: &Proxy) {
     assert!(!log.contains("panicked"), "{log}");
 
     // The store becomes unreadable: 503 reaches the client.
-    corrupt_store(&b.env.db);
+    b.env.break_store();
     let r = p.curl("app", "/x", &["-u", "alice:pw-alice"]);
     assert_eq!(r.status, 503, "{r:?}\n{}", logs());
     if p.retry_after {

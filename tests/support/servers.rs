@@ -106,9 +106,9 @@ impl Wicketd {
     pub fn config_text(env: &Env, server: &str, extra: &str) -> String {
         let throttle = if extra.contains("[throttle]") { "" } else { "[throttle]\ndelays = [\"0s\"]\n" };
         format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\nsocket = \"{}/w.sock\"\n{server}[store]\npath = \"{}\"\n{throttle}{extra}",
+            "[server]\nlisten = \"127.0.0.1:0\"\nsocket = \"{}/w.sock\"\n{server}[store]\n{}\n{throttle}{extra}",
             env.dir.path().display(),
-            env.db.display()
+            env.store_toml()
         )
     }
 
