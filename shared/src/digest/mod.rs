@@ -4,8 +4,9 @@
 //! sees hashes, nonces or counts itself. Data flows:
 //!
 //! 1. **Challenge.** [`DigestVerifier::challenges`] issues a stateless nonce
-//!    ([`nonce`]: timestamp, random bytes and an HMAC tag under a key made at startup) and
-//!    formats one `WWW-Authenticate` value per offered algorithm, preferred first.
+//!    ([`nonce`]: timestamp, random bytes and an HMAC tag under a key made at startup, or
+//!    kept in a shared store for all instances) and formats one `WWW-Authenticate` value per
+//!    offered algorithm, preferred first.
 //! 2. **Parse.** [`parse_digest`] (or [`parse_authorization`] for the whole header value)
 //!    turns untrusted bytes into a [`DigestResponse`] or a [`DigestError`]; it is total and
 //!    bounded, and is the fuzzing entry point.
@@ -15,8 +16,10 @@
 //!    ([`compute`]: the server stores HA1 per realm and algorithm, never the password) and
 //!    compares the response in constant time; only a right response learns whether its nonce
 //!    is usable (expired or unknown → `Stale`, so `stale=true` never invites a retry of a
-//!    wrong password), and only then is the nonce count recorded ([`replay`]), so
-//!    unauthenticated requests cannot burn counts.
+//!    wrong password), and only then is the nonce count recorded ([`replay`] in memory, or
+//!    a [`SharedNonceRecord`] every instance on one store shares), so unauthenticated
+//!    requests cannot burn counts. A shared record that cannot be reached makes the answer
+//!    `Unavailable`, never an acceptance.
 //!
 //! Outcomes carry static reasons for the audit log; no secret (HA1, response, password) is
 //! ever formatted. Time is read from the injected [`Clock`].
@@ -25,6 +28,7 @@ pub mod algorithm;
 pub mod challenge;
 pub mod compute;
 pub mod error;
+mod ledger;
 pub mod nonce;
 pub mod parse;
 pub mod replay;
@@ -33,11 +37,13 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::secret::Secret;
+use ledger::Replay;
 
 pub use algorithm::Algorithm;
 pub use challenge::challenge;
 pub use compute::{ResponseParams, expected_response, ha1, ha2, responses_match, userhash, verify_response};
 pub use error::DigestError;
+pub use ledger::SharedNonceRecord;
 pub use nonce::{MAX_FUTURE_SKEW_SECS, NonceCheck, NonceKey};
 pub use parse::{
     DigestResponse, MAX_CREDENTIALS_LEN, MAX_PARAMETERS, NonceCount, QopAuth, parse_authorization, parse_digest,
@@ -84,6 +90,9 @@ pub enum DigestOutcome<U> {
         /// Why, for logs: `"nonce expired"`, `"nonce count replayed"`, `"nonce forgotten"`.
         reason: &'static str,
     },
+    /// The shared replay record could not be reached: answer *unavailable* (503), since the
+    /// count cannot be known to be fresh. The text names the store, never a secret.
+    Unavailable(String),
     /// Refused; the reason is static text for logs, never a secret. Answer 401 with a fresh
     /// challenge (without `stale`).
     Invalid(&'static str),
@@ -100,7 +109,7 @@ pub struct DigestVerifier {
     algorithms: Vec<Algorithm>,
     lifetime_secs: i64,
     key: NonceKey,
-    tracker: NcTracker,
+    replay: Replay,
     clock: Arc<dyn Clock>,
 }
 
@@ -110,8 +119,29 @@ impl DigestVerifier {
         Self::with_key(settings, NonceKey::generate()?, clock)
     }
 
-    /// A verifier with a given nonce key (tests, or instances sharing a key).
+    /// A verifier with a given nonce key and counts remembered in memory (tests).
     pub fn with_key(settings: DigestSettings, key: NonceKey, clock: Arc<dyn Clock>) -> Result<Self, DigestError> {
+        let tracker = NcTracker::new(settings.max_tracked_nonces, settings.nonce_lifetime_secs);
+        Self::build(settings, key, Replay::Memory(tracker), clock)
+    }
+
+    /// A verifier for one of several instances on one store: `key` is the key they all
+    /// sign with, `record` the replay record they share.
+    pub fn shared(
+        settings: DigestSettings,
+        key: NonceKey,
+        record: Arc<dyn SharedNonceRecord>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, DigestError> {
+        Self::build(settings, key, Replay::Shared(record), clock)
+    }
+
+    fn build(
+        settings: DigestSettings,
+        key: NonceKey,
+        replay: Replay,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, DigestError> {
         let DigestSettings { realm, algorithms, nonce_lifetime_secs, max_tracked_nonces } = settings;
         if realm.chars().any(char::is_control) {
             return Err(DigestError::Config("realm contains a control character"));
@@ -131,14 +161,7 @@ impl DigestVerifier {
         if max_tracked_nonces == 0 {
             return Err(DigestError::Config("max tracked nonces must be positive"));
         }
-        Ok(Self {
-            realm,
-            algorithms: offered,
-            lifetime_secs: nonce_lifetime_secs,
-            key,
-            tracker: NcTracker::new(max_tracked_nonces, nonce_lifetime_secs),
-            clock,
-        })
+        Ok(Self { realm, algorithms: offered, lifetime_secs: nonce_lifetime_secs, key, replay, clock })
     }
 
     /// The realm.
@@ -151,9 +174,15 @@ impl DigestVerifier {
         &self.algorithms
     }
 
-    /// How many nonces the replay tracker remembers now (for metrics).
+    /// How many nonces the replay tracker remembers in memory now (for metrics; 0 when the
+    /// record is shared).
     pub fn tracked_nonces(&self) -> usize {
-        self.tracker.len()
+        self.replay.len()
+    }
+
+    /// True when nonces are signed with a shared key and counts recorded in a shared store.
+    pub fn is_shared(&self) -> bool {
+        self.replay.is_shared()
     }
 
     /// Fresh `WWW-Authenticate` values, one per offered algorithm, preferred first, sharing one
@@ -211,10 +240,13 @@ impl DigestVerifier {
             // Most often a nonce issued before a restart: the client knows the password.
             NonceCheck::Invalid => return DigestOutcome::Stale { reason: "nonce unknown" },
         };
-        match self.tracker.check_and_record(&resp.nonce, issued_at, qop.nc.value(), self.clock.now()) {
-            NcVerdict::Fresh => DigestOutcome::Ok { user },
-            NcVerdict::Replayed => DigestOutcome::Stale { reason: "nonce count replayed" },
-            NcVerdict::Forgotten => DigestOutcome::Stale { reason: "nonce forgotten" },
+        let recorded =
+            self.replay.check_and_record(&resp.nonce, issued_at, self.lifetime_secs, qop.nc.value(), self.clock.now());
+        match recorded {
+            Ok(NcVerdict::Fresh) => DigestOutcome::Ok { user },
+            Ok(NcVerdict::Replayed) => DigestOutcome::Stale { reason: "nonce count replayed" },
+            Ok(NcVerdict::Forgotten) => DigestOutcome::Stale { reason: "nonce forgotten" },
+            Err(why) => DigestOutcome::Unavailable(why),
         }
     }
 }

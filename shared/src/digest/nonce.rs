@@ -7,8 +7,10 @@
 //! realm, the timestamp says how old it is. Replays within the lifetime are caught by
 //! [`NcTracker`](super::NcTracker).
 //!
-//! The key lives only in memory and is made at startup, so a restart invalidates all nonces
-//! (clients are challenged again).
+//! With the SQLite store the key lives only in memory and is made at startup, so a restart
+//! invalidates all nonces (clients are challenged again). Instances sharing a PostgreSQL
+//! store sign with one key kept there, so a nonce from one is good on all (their replay
+//! record is shared too: [`SharedNonceRecord`](super::SharedNonceRecord)).
 
 use std::fmt;
 
@@ -39,7 +41,8 @@ const OPAQUE_LABEL: &[u8] = b"wicket digest opaque v1\0";
 /// a key) before it is refused as invalid.
 pub const MAX_FUTURE_SKEW_SECS: i64 = 30;
 
-/// The secret that signs nonces: 32 random bytes, made once at startup.
+/// The secret that signs nonces: 32 random bytes, made once at startup (or once per shared
+/// store).
 ///
 /// `Debug` prints `NonceKey(***)`.
 #[derive(Clone)]

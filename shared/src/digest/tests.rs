@@ -374,3 +374,5 @@ fn debug_output_holds_no_secrets() {
     let resp = c.parsed();
     assert!(!format!("{resp:?}").contains(&resp.response));
 }
+
+mod shared;

@@ -2,6 +2,7 @@
 //! tokens, Digest HA1 values.
 
 mod directory;
+mod nonces;
 
 pub use crate::password::policy::PasswordPolicy;
 

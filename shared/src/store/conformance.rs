@@ -6,6 +6,8 @@
 //! Test support, not an API: it panics on the first broken promise.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod nonces;
+
 use super::{
     AccountState, EventKind, EventQuery, EventRecord, Ha1Entry, NewUser, OutcomeFilter, PasskeyRecord, PasswordRecord,
     SessionRecord, TokenOwner, TotpRecord, UserChanges, UserStore,
@@ -29,6 +31,7 @@ pub fn run(open: &dyn Fn() -> Box<dyn UserStore>) {
     identities(s.as_mut());
     invites(s.as_mut());
     passkeys(s.as_mut());
+    nonces::digest_nonces(s.as_mut(), open().as_mut());
 }
 
 fn ok<T>(r: crate::error::Result<T>) -> T {

@@ -4,9 +4,9 @@
 //!
 //! [`TABLES`] lists the tables in the order their foreign keys need, with each column's
 //! kind; both stores have the same columns (their migrations are twins). `meta` (the change
-//! counter) and the migration records are not data: the target keeps its own. A store with a
-//! table this list does not know is refused ([`check_tables`]), so a table added by a later
-//! migration cannot be left behind silently.
+//! counter), the migration records and PostgreSQL's Digest state ([`NOT_COPIED`]) are not
+//! data: the target keeps its own. A store with a table this list does not know is refused
+//! ([`check_tables`]), so a table added by a later migration cannot be left behind silently.
 
 use crate::error::{Error, Result};
 
@@ -198,6 +198,11 @@ pub const TABLES: &[Table] = &[
 /// Tables that are the store's bookkeeping, not data.
 pub const BOOKKEEPING: &[&str] = &["meta", "schema_migrations"];
 
+/// Tables a store may have that are not copied: the shared Digest state of PostgreSQL (its
+/// nonce key and the counts of live nonces; SQLite keeps both in memory). A target makes
+/// its own key, and nonces issued against the source are answered `stale=true`.
+pub const NOT_COPIED: &[&str] = &["digest_nonce_key", "digest_nonce_uses"];
+
 /// One value.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Cell {
@@ -252,10 +257,10 @@ impl StoreDump {
     }
 }
 
-/// Refuses a store whose tables are not exactly [`TABLES`] plus [`BOOKKEEPING`]: a table
-/// this build cannot copy (a newer schema) or one missing.
+/// Refuses a store whose tables are not exactly [`TABLES`] plus [`BOOKKEEPING`] (and any of
+/// [`NOT_COPIED`]): a table this build cannot copy (a newer schema) or one missing.
 pub fn check_tables(location: &str, found: &[String]) -> Result<()> {
-    let known = |t: &str| TABLES.iter().any(|k| k.name == t) || BOOKKEEPING.contains(&t);
+    let known = |t: &str| TABLES.iter().any(|k| k.name == t) || BOOKKEEPING.contains(&t) || NOT_COPIED.contains(&t);
     let fail = |message: String| Err(Error::Store { location: location.to_string(), message });
     if let Some(extra) = found.iter().find(|t| !known(t)) {
         return fail(format!("table `{extra}` is not one this version of wicket can copy"));

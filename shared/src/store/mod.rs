@@ -16,7 +16,7 @@
 //!   a user or group, a membership (local or external) added or removed, a token revoked, expired or deleted —
 //!   whichever process made it. wicketd's credential cache is keyed on it and reads it on
 //!   every request, so [`UserStore::generation`] must be cheap. Recording token uses
-//!   ([`UserStore::touch_tokens`]) and adding Digest values do not move it.
+//!   ([`UserStore::touch_tokens`]), nonce counts and adding Digest values do not move it.
 //! - **Sessions end with their account**: locking, disabling, renaming or deleting a local
 //!   user, or setting its password, deletes that user's sessions (a rehash at login does
 //!   not); ending a session moves the generation counter; touching one does not. Sessions
@@ -142,6 +142,18 @@ pub trait UserStore: Send + std::fmt::Debug {
     fn ha1_algorithms(&self, name: &str, realm: &str, among: &[DigestAlgorithm]) -> Result<Vec<DigestAlgorithm>>;
     /// How many users with a password lack an HA1 in `realm` for one of `algorithms`.
     fn users_without_ha1(&self, realm: &str, algorithms: &[DigestAlgorithm]) -> Result<u64>;
+    /// The Digest nonce key every instance on this store signs with: `fresh` is stored if
+    /// there is none yet (once, whichever instance comes first), and the stored key returned.
+    /// `None` when the store is not shared (SQLite): each process then keeps its own key and
+    /// replay record in memory — a stored key with a record in memory would let a restart
+    /// accept old counts again.
+    fn shared_nonce_key(&mut self, fresh: &[u8; 32]) -> Result<Option<[u8; 32]>>;
+    /// Records that a verified Digest response used count `nc` on the nonce whose SHA-256 is
+    /// `nonce_hash` (usable until `expires_at`): `Some(true)` the first time only, atomically
+    /// across instances; `Some(false)` for a replay; `None` when the store is not shared.
+    fn record_nonce_use(&mut self, nonce_hash: &[u8; 32], nc: u32, expires_at: i64) -> Result<Option<bool>>;
+    /// Forgets the counts of nonces that expired before `before`; how many.
+    fn purge_nonce_uses(&mut self, before: i64) -> Result<u64>;
 
     /// Creates a group with a fixed or allocated gid.
     fn add_group(&mut self, name: &str, gid: Option<u32>, defaults: &UsersConfig, now: i64) -> Result<Group>;

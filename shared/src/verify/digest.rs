@@ -63,6 +63,10 @@ impl Authenticator {
                 self.failed(&keys, Decision::Rejected(Rejection::BadCredentials), ctx, "digest", &shown, "local")
             }
             DigestOutcome::UnknownUser => self.failed(&keys, Decision::Unknown, ctx, "digest", &shown, "-"),
+            DigestOutcome::Unavailable(why) => {
+                tracing::warn!("digest replay record unavailable: {why}");
+                self.answer(Decision::Unavailable(why), ctx, "digest", &shown, "local")
+            }
         }
     }
 }

@@ -171,8 +171,15 @@ impl Authenticator {
                 nonce_lifetime_secs: i64::try_from(cfg.http.nonce_lifetime.as_secs()).unwrap_or(300).max(1),
                 max_tracked_nonces: DEFAULT_MAX_TRACKED_NONCES,
             };
-            let verifier =
-                DigestVerifier::new(settings, clock.clone()).map_err(|e| Error::Invalid(format!("digest: {e}")))?;
+            let shared = match &chain.local {
+                Some(local) => local.shared_digest()?,
+                None => None,
+            };
+            let verifier = match shared {
+                Some((key, record)) => DigestVerifier::shared(settings, key, record, clock.clone()),
+                None => DigestVerifier::new(settings, clock.clone()),
+            }
+            .map_err(|e| Error::Invalid(format!("digest: {e}")))?;
             Some(Arc::new(verifier))
         } else {
             None
@@ -196,7 +203,8 @@ impl Authenticator {
     /// Takes over what must survive a reload from the pipeline this one replaces: the
     /// throttle's counts (a reload must not forgive) when its settings are unchanged, and the
     /// Digest nonce key and replay state when realm and Digest settings are unchanged, so
-    /// nonces handed out before the reload stay valid.
+    /// nonces handed out before the reload stay valid (a shared store keeps both itself: the
+    /// new verifier, over the new store connections, is kept).
     pub fn adopt(&mut self, prev: &Authenticator) {
         let (a, b) = (&prev.cfg.throttle, &self.cfg.throttle);
         if a.max_failures == b.max_failures && a.delays == b.delays && a.window == b.window && a.lockout == b.lockout {
@@ -206,14 +214,14 @@ impl Authenticator {
             }
         }
         let (a, b) = (&prev.cfg, &self.cfg);
+        let in_memory = |d: &Option<Arc<DigestVerifier>>| d.as_ref().is_some_and(|d| !d.is_shared());
         if a.server.realm == b.server.realm
             && a.http.digest_algorithms == b.http.digest_algorithms
             && a.http.nonce_lifetime == b.http.nonce_lifetime
-            && self.digest.is_some()
+            && in_memory(&self.digest)
+            && in_memory(&prev.digest)
         {
-            if let Some(d) = prev.digest.clone() {
-                self.digest = Some(d);
-            }
+            self.digest = prev.digest.clone();
         }
     }
 

@@ -26,6 +26,7 @@
 
 mod connect;
 mod digest;
+mod digest_nonces;
 mod dump;
 mod edit;
 mod events;

@@ -312,4 +312,22 @@ END $$;
 CREATE TRIGGER meta_generation_notify AFTER UPDATE OF value ON meta
     FOR EACH ROW WHEN (NEW.key = 'generation') EXECUTE FUNCTION wicket_notify_generation();
 "#,
+    // 11 (PostgreSQL only: SQLite keeps this state in each process's memory): the Digest
+    // nonce key every instance signs with (one row, made by whichever instance starts
+    // first), and the nonce counts verified responses used, by the nonce's SHA-256, so a
+    // count is accepted once across instances. Rows go once their nonce has expired.
+    // Neither is copied by `wicket store copy` (`dump::NOT_COPIED`).
+    r#"
+CREATE TABLE digest_nonce_key (
+    id  SMALLINT PRIMARY KEY CHECK (id = 1),
+    key BYTEA NOT NULL CHECK (octet_length(key) = 32)
+);
+CREATE TABLE digest_nonce_uses (
+    nonce_hash BYTEA NOT NULL,
+    nc         BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (nonce_hash, nc)
+);
+CREATE INDEX digest_nonce_uses_expiry ON digest_nonce_uses (expires_at);
+"#,
 ];

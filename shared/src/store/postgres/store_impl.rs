@@ -236,4 +236,14 @@ impl UserStore for PgStore {
     fn delete_passkey(&mut self, backend: &str, user: &str, name: &str) -> Result<bool> {
         PgStore::delete_passkey(self, backend, user, name)
     }
+
+    fn shared_nonce_key(&mut self, fresh: &[u8; 32]) -> Result<Option<[u8; 32]>> {
+        PgStore::shared_nonce_key(self, fresh).map(Some)
+    }
+    fn record_nonce_use(&mut self, nonce_hash: &[u8; 32], nc: u32, expires_at: i64) -> Result<Option<bool>> {
+        PgStore::record_nonce_use(self, nonce_hash, nc, expires_at).map(Some)
+    }
+    fn purge_nonce_uses(&mut self, before: i64) -> Result<u64> {
+        PgStore::purge_nonce_uses(self, before)
+    }
 }

@@ -237,4 +237,15 @@ impl UserStore for SqliteStore {
     fn delete_passkey(&mut self, backend: &str, user: &str, name: &str) -> Result<bool> {
         SqliteStore::delete_passkey(self, backend, user, name)
     }
+
+    /// Not shared: one process decides, and keeps its nonce key and counts in memory.
+    fn shared_nonce_key(&mut self, _fresh: &[u8; 32]) -> Result<Option<[u8; 32]>> {
+        Ok(None)
+    }
+    fn record_nonce_use(&mut self, _nonce_hash: &[u8; 32], _nc: u32, _expires_at: i64) -> Result<Option<bool>> {
+        Ok(None)
+    }
+    fn purge_nonce_uses(&mut self, _before: i64) -> Result<u64> {
+        Ok(0)
+    }
 }

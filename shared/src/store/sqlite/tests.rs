@@ -327,3 +327,10 @@ fn revoking_a_users_tokens_counts_the_live_ones_and_can_ride_on_a_password_chang
     assert_eq!(s.set_password_revoking_tokens("bob", &rec("h"), 7).ok(), Some(1));
     assert!(s.list_tokens(Some("bob")).unwrap_or_default().iter().all(|t| t.revoked_at == Some(7)));
 }
+
+#[test]
+fn the_digest_state_is_not_shared() {
+    let (dir, mut store) = open_temp();
+    let mut other = Store::open(&dir.path().join("w.db"), Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+    crate::store::conformance::nonces::digest_nonces(&mut store, &mut other);
+}
