@@ -273,6 +273,32 @@ fn corrupt_and_unreadable_databases_are_refused() {
     drop(dir);
 }
 
+/// The PostgreSQL side of the two tests above, on either store: a store that broke under
+/// `wicket` (garbage over the file, the database closed) and a server that is not there are
+/// each one line and exit 1; a URL's password is never shown.
+#[test]
+fn a_broken_or_unreachable_store_is_one_clear_line() {
+    let env = Env::new();
+    env.add_user("alice", "pw-Secret-1");
+    env.break_store();
+    for args in [&["user", "list"][..], &["user", "add", "bob", "--no-password"], &["token", "list"]] {
+        let out = env.wicket(args, "");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+    let url = "postgresql://wicket:hunter2-Secret@127.0.0.1:1/nowhere";
+    for args in [&["user", "list"][..], &["user", "add", "bob", "--no-password"]] {
+        let mut full = vec!["--db", url];
+        full.extend_from_slice(args);
+        let out = run(&bin("wicket"), &full, "");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{full:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{full:?}: {err}");
+        assert!(err.contains("127.0.0.1") && !err.contains("hunter2"), "{err}");
+    }
+}
+
 /// #13: `--db` at a directory or at a file that is not SQLite: one plain line naming the
 /// path, not SQLite's error three times.
 #[test]
