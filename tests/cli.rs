@@ -1,7 +1,6 @@
 //! The `wicket` admin CLI, as a new user would try it.
 
 use crate::support::{Env, bin, have, run, stderr};
-use rusqlite::OptionalExtension;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use wicket_core::auth::BackendAnswer;
@@ -9,20 +8,6 @@ use wicket_core::clock::SystemClock;
 use wicket_core::config::Config;
 use wicket_core::local::{LocalBackend, PasswordPolicy};
 use wicket_core::secret::Secret;
-
-fn db_bytes(env: &Env) -> Vec<u8> {
-    let mut all = std::fs::read(&env.db).unwrap_or_default();
-    for ext in ["-wal", "-journal"] {
-        let mut p = env.db.clone().into_os_string();
-        p.push(ext);
-        all.extend(std::fs::read(p).unwrap_or_default());
-    }
-    all
-}
-
-fn contains(hay: &[u8], needle: &str) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
 
 #[test]
 fn add_and_check_a_user() {
@@ -33,22 +18,21 @@ fn add_and_check_a_user() {
     assert!(!env.check("bob", "s3cret-Plaintext"));
     let out = env.wicket(&["check", "alice", "--password-stdin"], "s3cret-Plaintext\n");
     assert!(String::from_utf8_lossy(&out.stdout).contains("backend local"));
-    let mode = std::fs::metadata(&env.db).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
-    assert_eq!(mode, 0o600, "the database must be private");
-    assert!(!contains(&db_bytes(&env), "s3cret-Plaintext"));
-    let hash = stored_hash(&env, "alice");
+    assert!(!env.store_holds("s3cret-Plaintext"));
+    let hash = env.stored_hash("alice");
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
     assert!(!hash.contains("s3cret-Plaintext"));
+    assert!(env.store_holds(&hash), "the search for the password looks where the hash is");
 }
 
-/// The password hash column of `user`'s row, read with SQLite directly (not through Wicket).
-fn stored_hash(env: &Env, user: &str) -> String {
-    let db = rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap_or_else(|e| panic!("{}: {e}", env.db.display()));
-    db.query_row("SELECT password_hash FROM users WHERE name = ?1", [user], |r| r.get::<_, String>(0))
-        .optional()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| panic!("no row for {user}"))
+/// The SQLite file the first command makes is private (0600). SQLite only: a PostgreSQL
+/// database has no file of ours (tests/sqlite-only.txt).
+#[test]
+fn the_sqlite_file_is_made_private() {
+    let env = Env::new();
+    env.add_user("alice", "s3cret-Plaintext");
+    let mode = std::fs::metadata(&env.db).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+    assert_eq!(mode, 0o600, "the database must be private");
 }
 
 #[test]
@@ -122,11 +106,11 @@ fn htpasswd_imports_verify_and_upgrade() {
         assert!(env.check(user, pw), "{user} did not verify after the upgrade");
     }
     // Importing again skips everyone, changes nothing, and says so.
-    let before = db_bytes(&env);
+    let before = env.stored_bytes();
     let again = env.wicket(&["import", "htpasswd", file.to_str().unwrap_or_default()], "");
     assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), "imported 0, skipped 7");
     assert!(!again.status.success());
-    assert_eq!(db_bytes(&env), before);
+    assert!(env.stored_bytes() == before, "importing again changed the store");
 }
 
 /// #15: a crafted htpasswd line whose argon2 hash asks for 182 GiB (or sha-crypt rounds that
@@ -161,8 +145,7 @@ fn htpasswd_lines_over_the_cost_caps_are_refused() {
 }
 
 fn backend(env: &Env) -> LocalBackend {
-    let mut cfg = Config::default();
-    cfg.store.path = env.db.clone();
+    let cfg = Config { store: env.store_config(), ..Config::default() };
     let policy = Arc::new(PasswordPolicy::from_config(&cfg).unwrap_or_else(|e| panic!("{e}")));
     LocalBackend::new(&cfg, policy, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -175,7 +158,8 @@ fn tokens_are_shown_once_stored_hashed_and_revocable() {
     assert!(out.status.success(), "{}", stderr(&out));
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(token.starts_with("wkt_") && token.len() == 32, "{token}");
-    assert!(!contains(&db_bytes(&env), &token));
+    assert!(!env.store_holds(&token));
+    assert!(env.store_holds(&wicket_core::token::hash(token.as_bytes())), "stored as its hash");
     let list = env.ok(&["token", "list", "--json"], "");
     assert!(!list.contains(&token) && list.contains("\"ci\"") && list.contains("\"read\""), "{list}");
     let b = backend(&env);
@@ -226,7 +210,7 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
     env.ok(&["group", "add", "staff"], "");
     let cfg_unknown = env.dir.path().join("bad.toml");
     std::fs::write(&cfg_unknown, "[server]\nrealm = \"x\"\nbogus_key = 1\n").unwrap_or_else(|e| panic!("{e}"));
-    let before = db_bytes(&env);
+    let before = env.stored_bytes();
     let cases: Vec<(Vec<&str>, &str, &str)> = vec![
         (vec!["user", "add", "alice", "--password-stdin"], "pw-Secret-1\n", "already exists"),
         (vec!["user", "add", "Bad Name", "--password-stdin"], "pw-Secret-1\n", "invalid name"),
@@ -252,8 +236,11 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert!(err.contains(expect), "{args:?}: expected `{expect}` in {err}");
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: more than one line: {err}");
-        assert_eq!(db_bytes(&env), before, "{args:?} changed the database");
+        assert!(env.stored_bytes() == before, "{args:?} changed the database");
     }
+    // A change that is made shows (the comparison above sees the store).
+    env.ok(&["group", "add", "staff2"], "");
+    assert!(env.stored_bytes() != before, "a group added did not change what the store holds");
     // Usage errors exit 2.
     assert_eq!(env.wicket(&["user", "frobnicate"], "").status.code(), Some(2));
     // Passwords are never taken from argv.
@@ -284,6 +271,32 @@ fn corrupt_and_unreadable_databases_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out).trim().lines().count(), 1);
     drop(dir);
+}
+
+/// The PostgreSQL side of the two tests above, on either store: a store that broke under
+/// `wicket` (garbage over the file, the database closed) and a server that is not there are
+/// each one line and exit 1; a URL's password is never shown.
+#[test]
+fn a_broken_or_unreachable_store_is_one_clear_line() {
+    let env = Env::new();
+    env.add_user("alice", "pw-Secret-1");
+    env.break_store();
+    for args in [&["user", "list"][..], &["user", "add", "bob", "--no-password"], &["token", "list"]] {
+        let out = env.wicket(args, "");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+    let url = "postgresql://wicket:hunter2-Secret@127.0.0.1:1/nowhere";
+    for args in [&["user", "list"][..], &["user", "add", "bob", "--no-password"]] {
+        let mut full = vec!["--db", url];
+        full.extend_from_slice(args);
+        let out = run(&bin("wicket"), &full, "");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{full:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{full:?}: {err}");
+        assert!(err.contains("127.0.0.1") && !err.contains("hunter2"), "{err}");
+    }
 }
 
 /// #13: `--db` at a directory or at a file that is not SQLite: one plain line naming the
@@ -317,14 +330,10 @@ fn parallel_adds_do_not_corrupt_the_store() {
     env.ok(&["group", "add", "seed"], "");
     let children: Vec<_> = (0..8)
         .map(|i| {
-            let db = env.db.clone();
+            let store = env.store_arg();
             std::thread::spawn(move || {
                 let name = format!("user{i}");
-                run(
-                    &bin("wicket"),
-                    &["--db", db.to_str().unwrap_or_default(), "user", "add", &name, "--password-stdin"],
-                    "pw-Secret-1\n",
-                )
+                run(&bin("wicket"), &["--db", &store, "user", "add", &name, "--password-stdin"], "pw-Secret-1\n")
             })
         })
         .collect();
@@ -345,7 +354,5 @@ fn parallel_adds_do_not_corrupt_the_store() {
     uids.dedup();
     assert_eq!(uids.len(), 8, "uids must be unique");
     assert!(!uids.contains(&200_000), "the group's gid is not reused as a uid");
-    let store =
-        wicket_core::store::Store::open(&env.db, std::time::Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(store.integrity_check().ok().as_deref(), Some("ok"));
+    assert_eq!(env.open_store().integrity_check().ok().as_deref(), Some("ok"));
 }

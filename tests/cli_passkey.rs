@@ -4,13 +4,13 @@
 
 use crate::support::{Env, bin, run};
 use std::process::Output;
-use wicket_core::store::{PasskeyRecord, Store};
+use wicket_core::store::PasskeyRecord;
 
 fn wicket(env: &Env, args: &[&str]) -> Output {
     let cfg = env.dir.path().join("wicket.toml");
     let text = format!(
-        "[store]\npath = \"{}\"\n[[backend]]\nkind = \"local\"\n[[backend]]\nkind = \"ldap\"\nurl = \"ldap://127.0.0.1:9\"\nbase = \"dc=example,dc=org\"\n",
-        env.db.display()
+        "[store]\n{}\n[[backend]]\nkind = \"local\"\n[[backend]]\nkind = \"ldap\"\nurl = \"ldap://127.0.0.1:9\"\nbase = \"dc=example,dc=org\"\n",
+        env.store_toml()
     );
     std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
     let mut full = vec!["--config", cfg.to_str().unwrap_or_default()];
@@ -23,7 +23,7 @@ fn said(o: &Output) -> String {
 }
 
 fn add(env: &Env, backend: &str, user: &str, id: &[u8], name: &str) {
-    let mut s = Store::open(&env.db, std::time::Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+    let mut s = env.open_store();
     let rec = PasskeyRecord {
         backend: backend.into(),
         user_name: user.into(),

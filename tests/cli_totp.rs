@@ -12,8 +12,8 @@ use std::process::Output;
 fn config(env: &Env) -> PathBuf {
     let path = env.dir.path().join("wicket.toml");
     let text = format!(
-        "[store]\npath = \"{}\"\n[totp]\nkey_file = \"{}\"\n[[backend]]\nkind = \"local\"\n[[backend]]\nkind = \"ldap\"\nurl = \"ldap://127.0.0.1:9\"\nbase = \"dc=example,dc=org\"\n",
-        env.db.display(),
+        "[store]\n{}\n[totp]\nkey_file = \"{}\"\n[[backend]]\nkind = \"local\"\n[[backend]]\nkind = \"ldap\"\nurl = \"ldap://127.0.0.1:9\"\nbase = \"dc=example,dc=org\"\n",
+        env.store_toml(),
         env.dir.path().join("totp.key").display()
     );
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));

@@ -7,7 +7,7 @@
 use crate::support::{Env, stderr};
 use serde_json::Value;
 use wicket_core::auth::Identity;
-use wicket_core::store::{ExternalIdentity, SessionRecord, Store};
+use wicket_core::store::{ExternalIdentity, SessionRecord, UserStore};
 
 fn json(env: &Env, cfg: &str, args: &[&str]) -> Value {
     let out = run(env, cfg, args);
@@ -30,14 +30,13 @@ fn text(env: &Env, cfg: &str, args: &[&str]) -> String {
 /// A config with a portal (for `user invite`) on `env`'s store.
 fn config(env: &Env) -> String {
     let p = env.dir.path().join("w.toml");
-    let text =
-        format!("[store]\npath = \"{}\"\n[session]\nportal_url = \"https://auth.example.org/\"\n", env.db.display());
+    let text = format!("[store]\n{}\n[session]\nportal_url = \"https://auth.example.org/\"\n", env.store_toml());
     std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
     p.to_str().unwrap_or_default().to_string()
 }
 
-fn store(env: &Env) -> Store {
-    Store::open(&env.db, std::time::Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"))
+fn store(env: &Env) -> Box<dyn UserStore> {
+    env.open_store()
 }
 
 /// What wicketd records on a provider sign-in (`backend` is `local` or `oidc`).

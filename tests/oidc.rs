@@ -92,17 +92,10 @@ fn a_browser_signs_in_through_an_openid_provider() {
     });
     assert!(said.contains("oidc: 5 passed"), "{said}\nprovider:\n{}", provider.output());
     // The subject is recorded with the mapped name; the log holds no code or secret.
-    let rows: Vec<(String, String, String)> = {
-        let db = env.sql();
-        let mut stmt = db
-            .prepare("SELECT provider, subject, backend || ':' || user_name FROM external_identities")
-            .unwrap_or_else(|e| panic!("{e}"));
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap_or_else(|e| panic!("{e}"))
-            .filter_map(Result::ok)
-            .collect()
-    };
-    assert_eq!(rows, vec![("Example ID".into(), "carol".into(), "oidc:carol".into())]);
+    let rows = env.query_texts(
+        "SELECT provider || ' | ' || subject || ' | ' || backend || ':' || user_name FROM external_identities",
+    );
+    assert_eq!(rows, vec!["Example ID | carol | oidc:carol".to_string()]);
     let log = wicketd.log();
     assert!(!log.contains("test-client-secret"), "{log}");
     assert!(log.contains("not allowed") || log.contains("no allowed group"), "the refusal is logged: {log}");

@@ -163,9 +163,8 @@ fn token_cmd(ctx: &Ctx, cmd: TokenCmd) -> CmdResult {
             for s in &scopes {
                 validate_scope(s)?;
             }
-            let expires_at = crate::edit::token_expiry(ctx, expires.as_deref())?;
-            let (secret, info) =
-                ctx.write(|acc| Ok(acc.create_token(&user, &name, &scopes, expires_at, ctx.now())?))?;
+            let (now, expires_at) = crate::edit::token_times(ctx, expires.as_deref())?;
+            let (secret, info) = ctx.write(|acc| Ok(acc.create_token(&user, &name, &scopes, expires_at, now)?))?;
             // The only time the token is ever shown.
             println!("{}", secret.expose_str().unwrap_or_default());
             let until = info.expires_at.map(format_unix).unwrap_or_else(|| "never".into());

@@ -79,8 +79,14 @@ impl Ctx {
 
     /// `90d`, `2027-01-31`, `now` → Unix time.
     pub fn when(&self, text: &str) -> Result<i64> {
+        self.when_from(text, self.now())
+    }
+
+    /// Like [`Ctx::when`], a duration counted from `now` (one reading of the clock for a
+    /// command that also records when it ran).
+    pub fn when_from(&self, text: &str, now: i64) -> Result<i64> {
         if text == "now" {
-            return Ok(self.now());
+            return Ok(now);
         }
         if let Some(t) = parse_date(text) {
             return Ok(t);
@@ -89,6 +95,6 @@ impl Ctx {
             anyhow!("invalid time `{}`: use a duration (30d, 12h) or a date (2027-01-31)", sanitize(text))
         })?;
         let secs = i64::try_from(d.as_secs()).map_err(|_| anyhow!("duration too long"))?;
-        self.now().checked_add(secs).ok_or_else(|| anyhow!("duration too long"))
+        now.checked_add(secs).ok_or_else(|| anyhow!("duration too long"))
     }
 }

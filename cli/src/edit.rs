@@ -84,20 +84,59 @@ pub fn revoked_line(n: u64, user: &str) -> String {
     format!("revoked {n} token{} of {}", if n == 1 { "" } else { "s" }, sanitize(user))
 }
 
-/// A new token's expiry: `--expires WHEN`, `--expires never`, or `[tokens] default_expiry`.
-pub fn token_expiry(ctx: &Ctx, expires: Option<&str>) -> anyhow::Result<Option<i64>> {
-    match expires {
-        Some("never") => Ok(None),
-        Some(w) => Ok(Some(ctx.when(w)?)),
+/// A new token's creation time and expiry (`--expires WHEN`, `--expires never`, or
+/// `[tokens] default_expiry`), from one reading of the clock: a token made to last a day
+/// lasts a day from its recorded creation, however long opening the store takes between.
+pub fn token_times(ctx: &Ctx, expires: Option<&str>) -> anyhow::Result<(i64, Option<i64>)> {
+    let now = ctx.now();
+    let expires_at = match expires {
+        Some("never") => None,
+        Some(w) => Some(ctx.when_from(w, now)?),
         None => match ctx.cfg.tokens.default_expiry {
-            None => Ok(None),
+            None => None,
             Some(d) => {
                 let secs = i64::try_from(d.as_secs()).map_err(|_| anyhow!("[tokens] default_expiry is too long"))?;
-                match ctx.now().checked_add(secs) {
-                    Some(t) => Ok(Some(t)),
+                match now.checked_add(secs) {
+                    Some(t) => Some(t),
                     None => bail!("[tokens] default_expiry is too long"),
                 }
             }
         },
+    };
+    Ok((now, expires_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::time::Duration;
+    use wicket_core::clock::Clock;
+    use wicket_core::config::Config;
+
+    /// A clock a second further on at every reading, as if each step took that long.
+    #[derive(Debug)]
+    struct Ticking(AtomicI64);
+
+    impl Clock for Ticking {
+        fn now(&self) -> i64 {
+            self.0.fetch_add(1, Ordering::SeqCst)
+        }
+    }
+
+    #[test]
+    fn a_tokens_lifetime_counts_from_its_recorded_creation() {
+        let mut cfg = Config::default();
+        cfg.tokens.default_expiry = Some(Duration::from_secs(90 * 86_400));
+        let ctx = Ctx { cfg, clock: Arc::new(Ticking(AtomicI64::new(1_800_000_000))) };
+        let lifetime = |expires: Option<&str>| {
+            let (created, until) = token_times(&ctx, expires).unwrap_or_else(|e| panic!("{e}"));
+            until.map(|t| t - created)
+        };
+        assert_eq!(lifetime(Some("1d")), Some(86_400));
+        assert_eq!(lifetime(None), Some(90 * 86_400));
+        assert_eq!(lifetime(Some("now")), Some(0));
+        assert_eq!(lifetime(Some("never")), None);
     }
 }

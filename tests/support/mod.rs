@@ -131,6 +131,60 @@ impl Env {
         stmt.query_map([], |r| r.get(0)).and_then(Iterator::collect).unwrap_or_else(|e| panic!("the user names: {e}"))
     }
 
+    /// The `[store]` section naming this test's store (its other keys at their defaults).
+    pub fn store_config(&self) -> wicket_core::config::StoreConfig {
+        let mut cfg = wicket_core::config::StoreConfig::default();
+        match &self.pg {
+            Some(pg) => {
+                cfg.url = Some(wicket_core::config::StoreUrl::parse(&pg.url).unwrap_or_else(|e| panic!("{e}")));
+            }
+            None => cfg.path = self.db.clone(),
+        }
+        cfg
+    }
+
+    /// The store opened in-process, wherever it is (to write what only wicketd writes, or
+    /// to check it through the store's own reading).
+    pub fn open_store(&self) -> Box<dyn wicket_core::store::UserStore> {
+        wicket_core::store::open_store(&self.store_config()).unwrap_or_else(|e| panic!("{}: {e}", self.store_arg()))
+    }
+
+    /// The first column of every row of `sql`, which must give text on both stores (and use
+    /// only SQL both speak: `||`, `CASE`, `COUNT(*)` cast with `CAST(… AS TEXT)`).
+    pub fn query_texts(&self, sql: &str) -> Vec<String> {
+        if let Some(pg) = &self.pg {
+            return pg.query_all(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        let db = self.sql();
+        let mut stmt = db.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        stmt.query_map([], |r| r.get(0)).and_then(Iterator::collect).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// What the store holds, to compare before and after a command: the SQLite file's bytes
+    /// (with its `-wal` and `-journal` files), or every row of the PostgreSQL database as
+    /// text ([`pgdb::PgDb::snapshot`]).
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        if let Some(pg) = &self.pg {
+            return pg.snapshot().unwrap_or_else(|e| panic!("the rows of the store: {e}")).into_bytes();
+        }
+        let mut all = std::fs::read(&self.db).unwrap_or_default();
+        for ext in ["-wal", "-journal"] {
+            let mut p = self.db.clone().into_os_string();
+            p.push(ext);
+            all.extend(std::fs::read(p).unwrap_or_default());
+        }
+        all
+    }
+
+    /// True when `secret` is anywhere in the store: in the SQLite files' bytes, or in any
+    /// column of any row of the PostgreSQL database (as text, or as bytes shown in hex).
+    pub fn store_holds(&self, secret: &str) -> bool {
+        let held = self.stored_bytes();
+        let has = |needle: &[u8]| !needle.is_empty() && held.windows(needle.len()).any(|w| w == needle);
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        has(secret.as_bytes()) || (self.pg.is_some() && has(hex.as_bytes()))
+    }
+
     /// `wicket check` as a bool.
     pub fn check(&self, name: &str, password: &str) -> bool {
         self.wicket(&["check", name, "--password-stdin"], &format!("{password}\n")).status.success()

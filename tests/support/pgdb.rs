@@ -50,6 +50,29 @@ impl PgDb {
         Ok(c.query(sql, &[]).map_err(|e| e.to_string())?.iter().map(|r| r.get(0)).collect())
     }
 
+    /// Every row of every table of the database as text (`ROW::text`, bytes in hex), one
+    /// line each, prefixed by its table and sorted: to compare the store before and after
+    /// a command, and to look for a secret in any column.
+    pub fn snapshot(&self) -> Result<String, String> {
+        let mut c = self.connect()?;
+        let tables: Vec<String> = c
+            .query("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", &[])
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut out = String::new();
+        for t in tables {
+            // The names come from the catalogue; quoted as identifiers.
+            let q = format!("SELECT t::text FROM \"{}\" t ORDER BY 1", t.replace('"', "\"\""));
+            for r in c.query(&q, &[]).map_err(|e| e.to_string())? {
+                let row: String = r.get(0);
+                out.push_str(&format!("{t}: {row}\n"));
+            }
+        }
+        Ok(out)
+    }
+
     fn connect(&self) -> Result<postgres::Client, String> {
         postgres::Client::connect(&self.url, postgres::NoTls).map_err(|e| e.to_string())
     }
