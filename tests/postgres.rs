@@ -26,6 +26,27 @@ fn the_postgres_store_keeps_every_promise() {
     assert_eq!(open().integrity_check().unwrap_or_else(|e| panic!("{e}")), "ok");
 }
 
+/// wicketd opens connections as requests need them, on its async worker threads: the
+/// PostgreSQL client starts a runtime of its own to connect, which panics on such a thread
+/// (the request failed) unless the store moves off it first.
+#[test]
+fn the_store_opens_on_an_async_worker_thread() {
+    let Some(pg) = cluster() else { return };
+    let url = StoreUrl::parse(&pg.create_db("worker")).unwrap_or_else(|e| panic!("{e}"));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap_or_else(|e| panic!("a runtime: {e}"));
+    let opened = rt.block_on(async move {
+        tokio::spawn(async move {
+            let store = PgStore::open(&url, None, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+            store.generation().map_err(|e| e.to_string())
+        })
+        .await
+    });
+    assert!(matches!(opened, Ok(Ok(_))), "{opened:?}");
+}
+
 /// `wicket --config CFG ARGS` (no `--db`: the config's `[store] url` decides); asserts success.
 fn wicket(cfg: &str, args: &[&str], stdin: &str) -> String {
     let mut full = vec!["--config", cfg];

@@ -82,6 +82,21 @@ impl Drop for PgStore {
     }
 }
 
+/// Runs `f`, which blocks (a query, or a connection made: the client starts a runtime of its
+/// own, which panics on a thread that drives async tasks), outside any tokio runtime's
+/// context: on a multi-threaded runtime's worker it moves the worker's tasks elsewhere first.
+fn off_runtime<T>(location: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Err(_) => f(),
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        Ok(_) => Err(Error::Store {
+            location: location.to_string(),
+            message: "the PostgreSQL store cannot be used on a single-threaded async runtime".into(),
+        }),
+    }
+}
+
 /// A PostgreSQL error as the core's, without a password or stored data.
 pub(crate) type PgErr<'a> = &'a dyn Fn(postgres::Error) -> Error;
 
@@ -90,7 +105,7 @@ impl PgStore {
     pub fn open(url: &StoreUrl, password_file: Option<&Path>, busy_timeout: Duration) -> Result<Self> {
         let target = connect::Target::new(url, password_file, busy_timeout)?;
         let location = url.redacted();
-        let client = target.connect(&location)?;
+        let client = off_runtime(&location, || target.connect(&location))?;
         let store = Self { conn: RefCell::new(Some(client)), target, location };
         store.migrate()?;
         Ok(store)
@@ -139,12 +154,7 @@ impl PgStore {
 
     /// Runs `f`, which blocks, outside any tokio runtime's context (see the module docs).
     fn blocking<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        use tokio::runtime::{Handle, RuntimeFlavor};
-        match Handle::try_current().map(|h| h.runtime_flavor()) {
-            Err(_) => f(),
-            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-            Ok(_) => Err(self.fail("the PostgreSQL store cannot be used on a single-threaded async runtime")),
-        }
+        off_runtime(&self.location, f)
     }
 
     fn migrate(&self) -> Result<()> {
