@@ -34,6 +34,7 @@ mod portal_caddy;
 mod postgres;
 mod postgres_copy;
 mod postgres_multi;
+mod postgres_tls;
 mod postgres_watch;
 mod promises;
 mod token;

@@ -61,6 +61,8 @@ pub mod store;
 #[cfg(feature = "server")]
 pub mod throttle;
 #[cfg(feature = "server")]
+pub(crate) mod tls;
+#[cfg(feature = "server")]
 pub mod totp;
 #[cfg(feature = "server")]
 pub mod verify;

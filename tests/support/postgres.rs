@@ -15,6 +15,8 @@ const BIN: &str = "/usr/lib/postgresql/15/bin";
 pub struct Postgres {
     dir: tempfile::TempDir,
     pub port: u16,
+    /// TCP only with TLS (a certificate for `localhost` from [`Postgres::ca_file`]).
+    tls: bool,
 }
 
 impl Postgres {
@@ -25,17 +27,72 @@ impl Postgres {
 
     /// Makes and starts a cluster.
     pub fn start() -> Self {
+        Self::make(false)
+    }
+
+    /// A cluster that takes TCP connections only over TLS, with a certificate for
+    /// `localhost` signed by a CA of its own ([`Postgres::ca_file`]); the Unix socket stays
+    /// open without TLS for the tests' own use.
+    pub fn start_tls() -> Self {
+        Self::make(true)
+    }
+
+    fn make(tls: bool) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let me = Self { dir, port: reserve_port(), tls };
+        if tls {
+            me.certificates();
+        }
         if is_root() {
-            let out = run(Path::new("chown"), &["postgres:", dir.path().to_str().unwrap_or_default()], "");
+            let out = run(Path::new("chown"), &["-R", "postgres:", path(me.dir.path())], "");
             assert!(out.status.success(), "chown: {}", String::from_utf8_lossy(&out.stderr));
         }
-        let me = Self { dir, port: reserve_port() };
         let data = me.data();
         let data = data.to_str().unwrap_or_default();
         me.ok("initdb", &["-D", data, "-U", "wicket", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C.UTF-8"]);
+        if tls {
+            let hba = "local all all trust\nhostssl all all 127.0.0.1/32 trust\n";
+            std::fs::write(me.data().join("pg_hba.conf"), hba).unwrap_or_else(|e| panic!("{e}"));
+        }
         me.start_server();
         me
+    }
+
+    /// The CA that signed a TLS cluster's certificate (PEM).
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// The directory of the Unix socket.
+    pub fn socket_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A CA and a server certificate for `localhost` (P-256), with the openssl command.
+    fn certificates(&self) {
+        let d = self.dir.path().display();
+        let ext = "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n";
+        std::fs::write(self.dir.path().join("server.ext"), ext).unwrap_or_else(|e| panic!("{e}"));
+        let key = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+        // The temporary directory's path has no spaces: each command splits on them.
+        for cmd in [
+            format!(
+                "req -x509 {key} -days 2 -subj /CN=wicket-test-ca -addext basicConstraints=critical,CA:TRUE \
+                 -addext keyUsage=critical,keyCertSign -keyout {d}/ca.key -out {d}/ca.pem"
+            ),
+            format!("req {key} -subj /CN=localhost -keyout {d}/server.key -out {d}/server.csr"),
+            format!(
+                "x509 -req -days 2 -CAcreateserial -in {d}/server.csr -CA {d}/ca.pem -CAkey {d}/ca.key \
+                 -out {d}/server.pem -extfile {d}/server.ext"
+            ),
+        ] {
+            let args: Vec<&str> = cmd.split_whitespace().collect();
+            let out = run(Path::new("openssl"), &args, "");
+            assert!(out.status.success(), "openssl {cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.dir.path().join("server.key"), std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     fn data(&self) -> PathBuf {
@@ -65,11 +122,15 @@ impl Postgres {
     pub fn start_server(&self) {
         let data = self.data();
         let log = self.dir.path().join("server.log");
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
             self.port,
             self.dir.path().display()
         );
+        if self.tls {
+            let d = self.dir.path().display();
+            options.push_str(&format!(" -c ssl=on -c ssl_cert_file={d}/server.pem -c ssl_key_file={d}/server.key"));
+        }
         self.ok("pg_ctl", &["-D", path(&data), "-l", path(&log), "-o", &options, "-w", "-t", "30", "start"]);
     }
 

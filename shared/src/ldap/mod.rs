@@ -57,7 +57,6 @@ mod entry;
 pub mod escape;
 mod lookup;
 mod settings;
-mod tls;
 mod verify;
 
 pub use escape::{escape_dn_value, escape_filter_value};

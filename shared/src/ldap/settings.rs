@@ -96,7 +96,11 @@ impl Settings {
         if cfg.starttls && urls.iter().any(|u| u.to_ascii_lowercase().starts_with("ldaps://")) {
             return Err(invalid("starttls = true needs ldap:// URLs"));
         }
-        let tls = if any_tls { Some(super::tls::client_config(cfg.ca_file.as_deref())?) } else { None };
+        let tls = if any_tls {
+            Some(crate::tls::client_config(cfg.ca_file.as_deref(), "ldap backend", "ca_file")?)
+        } else {
+            None
+        };
 
         let mode = match &cfg.user_dn {
             Some(t) if t.contains("{user}") => BindMode::Direct { template: t.clone() },

@@ -200,9 +200,25 @@ pub(crate) fn map_err(location: &str, e: postgres::Error) -> Error {
     }
     let message = match e.as_db_error() {
         Some(db) => format!("{}: {} ({})", db.severity(), db.message(), db.code().code()),
-        None => e.to_string(),
+        None => with_causes(&e),
     };
     Error::Store { location: location.to_string(), message }
+}
+
+/// An error and its causes on one line (a failed TLS handshake says why: the certificate's
+/// issuer unknown, the name not in it), each cause once.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = c.source();
+    }
+    line
 }
 
 /// An `i64` column holding a uid or gid (the schema keeps them in `0..=u32::MAX`).
