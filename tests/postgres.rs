@@ -94,3 +94,33 @@ fn wicketd_and_the_cli_on_postgres_and_503_while_it_is_down() {
     assert_eq!(bearer(token), 200);
     assert!(!wicketd.log().contains("password="), "no connection secret in the log");
 }
+
+/// Booting with the database (or its host restarting): wicketd started while PostgreSQL is
+/// down waits for it (it exited at once, and systemd gave up after five quick restarts) and
+/// serves as soon as it is up.
+#[test]
+fn wicketd_started_before_postgres_waits_for_it() {
+    let Some(pg) = cluster() else { return };
+    pg.create_db("late");
+    let env = Env::new();
+    let text = Wicketd::config_text(&env, "", "").replace(&env.store_toml(), &format!("url = \"{}\"", pg.url("late")));
+    let config = env.dir.path().join("wicketd.toml");
+    std::fs::write(&config, &text).unwrap_or_else(|e| panic!("{e}"));
+    wicket(
+        config.to_str().unwrap_or_default(),
+        &["user", "add", "alice", "--password-stdin"],
+        "correct horse battery\n",
+    );
+    pg.stop_server();
+    let log = env.dir.path().join("wicketd.log");
+    let starter = std::thread::spawn(move || {
+        wait_until(STARTUP, "wicketd to wait for the database", || {
+            std::fs::read_to_string(&log).unwrap_or_default().contains("trying again")
+        });
+        pg.start_server();
+        pg
+    });
+    let w = Wicketd::spawn(&env, config, &[]);
+    let _pg = starter.join().unwrap_or_else(|_| panic!("the thread starting PostgreSQL failed"));
+    assert_eq!(curl(&["-u", "alice:correct horse battery", &w.url("/auth")]).status, 200, "{}", w.log());
+}

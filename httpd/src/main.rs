@@ -79,6 +79,37 @@ fn init_logging() {
     if under_journal { builder.without_time().init() } else { builder.init() }
 }
 
+/// How long wicketd waits at start for a PostgreSQL store it cannot reach (booting with the
+/// database, or the database host restarting): within systemd's start timeout.
+const STORE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often it tries meanwhile.
+const STORE_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// [`Runtime::build`], waiting up to [`STORE_WAIT`] while a PostgreSQL store cannot be opened
+/// (nothing listens yet, so nothing is answered meanwhile). Any other failure, and every
+/// failure with SQLite (a file: a configuration error), ends the start at once.
+fn build_waiting_for_store(cfg: &Config, clock: &SharedClock) -> Result<Runtime> {
+    let started = std::time::Instant::now();
+    loop {
+        match Runtime::build(cfg.clone(), clock.clone()) {
+            Ok(runtime) => return Ok(runtime),
+            Err(e) if cfg.store.url.is_some() && store_unreachable(&e) && started.elapsed() < STORE_WAIT => {
+                let left = STORE_WAIT.saturating_sub(started.elapsed()).as_secs();
+                tracing::warn!("{e:#}: trying again for {left} s more");
+                wicketd::notify::notify("STATUS=waiting for the database");
+                std::thread::sleep(STORE_RETRY);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// True when `e` is the store failing (rather than a setting).
+fn store_unreachable(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| matches!(c.downcast_ref::<wicket_core::error::Error>(), Some(wicket_core::error::Error::Store { .. })))
+}
+
 fn run(args: Args) -> Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
     let demo_dir;
@@ -99,7 +130,11 @@ fn run(args: Args) -> Result<()> {
         }
         (cfg, None)
     };
-    let runtime = Runtime::build(cfg.clone(), clock.clone())?;
+    let runtime = if args.check_config {
+        Runtime::build(cfg.clone(), clock.clone())?
+    } else {
+        build_waiting_for_store(&cfg, &clock)?
+    };
     if args.check_config {
         println!("{}: ok", config_path.display());
         return Ok(());
