@@ -100,6 +100,27 @@ def fill(template: Path, out: Path, **values: str) -> None:
     out.write_text(text)
 
 
+def release_binaries(no_build: bool) -> Path:
+    """The release build's directory (`cargo build --release --locked` first, unless told not to)."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    target = target if target.is_absolute() else ROOT / target
+    if not no_build:
+        cargo = shutil.which("cargo") or str(Path.home() / ".cargo/bin/cargo")
+        log("cargo build --release --locked -p wicketd -p wicket")
+        if subprocess.run([cargo, "build", "--release", "--locked", "-p", "wicketd", "-p", "wicket"], cwd=ROOT).returncode:
+            raise BenchError("cargo build failed")
+    for b in ("wicketd", "wicket"):
+        if not os.access(target / "release" / b, os.X_OK):
+            raise BenchError(f"{target / 'release' / b} not found")
+    return target / "release"
+
+
+def reported_port(log_path: Path) -> int | None:
+    """The port in wicketd's `listening on http://127.0.0.1:PORT` log line, once it is there."""
+    m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log_path.read_text(errors="replace"))
+    return int(m.group(1)) if m else None
+
+
 # --- processes -----------------------------------------------------------------------------
 
 
@@ -429,19 +450,6 @@ class Bench:
 
     # -- setup ----------------------------------------------------------------------------------
 
-    def binaries(self) -> Path:
-        target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-        target = target if target.is_absolute() else ROOT / target
-        if not self.opts.no_build:
-            cargo = shutil.which("cargo") or str(Path.home() / ".cargo/bin/cargo")
-            log("cargo build --release --locked -p wicketd -p wicket")
-            if subprocess.run([cargo, "build", "--release", "--locked", "-p", "wicketd", "-p", "wicket"], cwd=ROOT).returncode:
-                raise BenchError("cargo build failed")
-        for b in ("wicketd", "wicket"):
-            if not os.access(target / "release" / b, os.X_OK):
-                raise BenchError(f"{target / 'release' / b} not found")
-        return target / "release"
-
     def wicketd_configs(self) -> list[Wicketd]:
         t = self.tmp
         ldap = (t / "ldap-backend.toml").read_text()
@@ -537,11 +545,7 @@ class Bench:
         log_path = self.tmp / f"{w.name}.log"
         w.proc = self.procs.start(w.name, argv, log_path, grace=12, env=env)
 
-        def listening():
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log_path.read_text(errors="replace"))
-            return int(m.group(1)) if m else None
-
-        w.port = wait_until(w.name, w.proc, listening)
+        w.port = wait_until(w.name, w.proc, lambda: reported_port(log_path))
         wait_until(w.name, w.proc, lambda: get(w.port, "/healthz", timeout=1).status == 200)
         self.taken.add(w.port)
         self.cpu_groups[w.name] = w.proc.pid
@@ -564,7 +568,7 @@ class Bench:
         for sub in ("private", "ldap", "ldap/db"):
             (t / sub).mkdir(mode=0o700)
         self.db = t / "private" / "wicket.db"
-        bin_dir = self.binaries()
+        bin_dir = release_binaries(self.opts.no_build)
         self.directory()
         self.wicketds = {w.name: w for w in self.wicketd_configs()}
         self.store(bin_dir, self.wicketds["wicketd-default"].config)

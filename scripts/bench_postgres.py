@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -52,6 +51,8 @@ from bench import (  # noqa: E402  (the shared helpers of scripts/bench.py)
     log,
     machine,
     rand,
+    release_binaries,
+    reported_port,
     run,
     sign_in,
     tool_version,
@@ -109,16 +110,6 @@ class Bench:
 
     # -- setup ----------------------------------------------------------------------------------
 
-    def binaries(self) -> Path:
-        target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-        target = target if target.is_absolute() else ROOT / target
-        if not self.opts.no_build:
-            cargo = shutil.which("cargo") or str(Path.home() / ".cargo/bin/cargo")
-            log("cargo build --release --locked -p wicketd -p wicket")
-            if subprocess.run([cargo, "build", "--release", "--locked", "-p", "wicketd", "-p", "wicket"], cwd=ROOT).returncode:
-                raise BenchError("cargo build failed")
-        return target / "release"
-
     def postgres(self) -> str:
         """A throwaway cluster (fsync and everything else at PostgreSQL's defaults)."""
         d = self.tmp / "pg"
@@ -165,12 +156,7 @@ class Bench:
         env = dict(os.environ, WICKET_LOG=f"{self.opts.log_filter},wicketd=info")
         log_path = self.tmp / f"{name}.log"
         p = self.procs.start(name, [str(bin_dir / "wicketd"), "--config", str(cfg)], log_path, grace=12, env=env)
-
-        def listening():
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log_path.read_text(errors="replace"))
-            return int(m.group(1)) if m else None
-
-        port = wait_until(name, p, listening)
+        port = wait_until(name, p, lambda: reported_port(log_path))
         wait_until(name, p, lambda: get(port, "/healthz", timeout=1).status == 200)
         self.ports[store] = port
         self.taken.add(port)
@@ -178,7 +164,7 @@ class Bench:
 
     def setup(self) -> None:
         self.tmp.chmod(0o755)
-        bin_dir = self.binaries()
+        bin_dir = release_binaries(self.opts.no_build)
         url = self.postgres()
         self.stores(bin_dir, url)
         for s in STORES:

@@ -52,6 +52,7 @@ from bench import (  # noqa: E402  (the shared helpers of scripts/bench.py)
     log,
     parse_wrk,
     rand,
+    release_binaries,
     run,
     wait_until,
     warn,
@@ -245,16 +246,6 @@ class Bench:
         self.invalid = False
         self.rows: list[dict] = []
 
-    def binaries(self) -> Path:
-        target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-        target = target if target.is_absolute() else ROOT / target
-        if not self.opts.no_build:
-            log("cargo build --release --locked -p wicketd -p wicket")
-            if subprocess.run(["cargo", "build", "--release", "--locked", "-p", "wicketd", "-p", "wicket"],
-                              cwd=ROOT).returncode:
-                raise BenchError("cargo build failed")
-        return target / "release"
-
     def nginx(self, name: str) -> int:
         port = free_port(self.taken)
         d = self.tmp / name
@@ -266,7 +257,7 @@ class Bench:
         return port
 
     def setup(self) -> None:
-        bins = self.binaries()
+        bins = release_binaries(self.opts.no_build)
         self.tmp.chmod(0o755)
         (self.tmp / "private").mkdir(mode=0o700)
         db = self.tmp / "private" / "wicket.db"
