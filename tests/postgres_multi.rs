@@ -58,14 +58,19 @@ fn nginx(dir: &Path, a: u16, b: u16) -> Nginx {
 
 /// Signs in at `base` (a wicketd or the portal through nginx, with `host`); the cookie pair.
 fn sign_in(base: &str, host: &str, user: &str, password: &str) -> String {
+    sign_in_across(base, base, host, user, password)
+}
+
+/// Signs in with the form from `form_base` posted to `post_base`.
+fn sign_in_across(form_base: &str, post_base: &str, host: &str, user: &str, password: &str) -> String {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let jar = dir.path().join("jar");
     let jar = jar.to_str().unwrap_or_default();
     let host = format!("Host: {host}");
-    let form = curl(&["-c", jar, "-b", jar, "-H", &host, &format!("{base}/login")]);
+    let form = curl(&["-c", jar, "-b", jar, "-H", &host, &format!("{form_base}/login")]);
     assert_eq!(form.status, 200, "{}", form.body);
     let data = format!("username={user}&password={password}&csrf={}", csrf(&form.body));
-    let done = curl(&["-c", jar, "-b", jar, "-H", &host, "--data", &data, &format!("{base}/login")]);
+    let done = curl(&["-c", jar, "-b", jar, "-H", &host, "--data", &data, &format!("{post_base}/login")]);
     assert_eq!(done.status, 303, "{}", done.body);
     cookie(jar)
 }
@@ -146,7 +151,9 @@ fn two_instances_on_one_postgres_share_sign_ins_locks_revocations_and_passwords(
     // the site through nginx (either instance) and is valid on B.
     let via_nginx = sign_in(&nginx.url(""), "auth.example.org", "alice", "pw-alice-1");
     let on_a = sign_in(&a.url(""), "x", "alice", "pw-alice-1");
-    for cookie in [&via_nginx, &on_a] {
+    // The sign-in form of one instance is good on the other: the form key is shared.
+    let across = sign_in_across(&a.url(""), &b.url(""), "x", "alice", "pw-alice-1");
+    for cookie in [&via_nginx, &on_a, &across] {
         for _ in 0..4 {
             let r = site(cookie);
             assert_eq!((r.status, r.body.as_str()), (200, "user=alice\n"), "{}", nginx.error_log());

@@ -58,8 +58,10 @@ pub struct App {
     pub metrics: Metrics,
     /// What outlives a reload: slow-work threads, counters, pending token uses.
     pub shared: Arc<Shared>,
-    /// The portal's CSRF key, made at start (a restart invalidates open forms); `None` only
-    /// if the random generator failed, and then the portal answers 503.
+    /// The portal's CSRF key: with a PostgreSQL store derived from its shared key, so that a
+    /// form from one instance is good on every other; else made at start (a restart
+    /// invalidates open forms). `None` only if the random generator failed, and then the
+    /// portal answers 503.
     pub csrf: Option<CsrfKey>,
     /// The event trail's queue (see [`crate::events`]).
     pub events: EventLog,
@@ -69,7 +71,7 @@ impl App {
     /// A daemon over `runtime`.
     pub fn new(runtime: Runtime, clock: SharedClock) -> Arc<Self> {
         let shared = runtime.auth.shared().clone();
-        let csrf = CsrfKey::generate().ok();
+        let csrf = shared_form_key(&runtime).or_else(|| CsrfKey::generate().ok());
         Arc::new_cyclic(|me: &std::sync::Weak<App>| {
             let events = EventLog::default();
             let trail: std::sync::Weak<dyn Trail> = me.clone();
@@ -125,5 +127,21 @@ impl Trail for App {
     }
     fn dropped(&self, n: u64) {
         self.metrics.events_dropped(n);
+    }
+}
+
+/// What the portal's form key is derived from on a shared store.
+const FORM_KEY_LABEL: &[u8] = b"wicket portal forms v1";
+
+/// The portal's form key every instance on a shared (PostgreSQL) store derives alike; `None`
+/// with SQLite, or (logged) when the store cannot give it.
+fn shared_form_key(runtime: &Runtime) -> Option<CsrfKey> {
+    let local = runtime.auth.chain().local.as_ref()?;
+    match local.shared_secret(FORM_KEY_LABEL) {
+        Ok(secret) => secret.map(|s| CsrfKey::from_bytes(*s)),
+        Err(e) => {
+            tracing::warn!("the shared form key: {e}; forms from this instance are good here only");
+            None
+        }
     }
 }

@@ -29,6 +29,24 @@ impl LocalBackend {
     }
 }
 
+impl LocalBackend {
+    /// A 32-byte secret every instance on a shared store derives alike (HMAC-SHA256 of the
+    /// store's key over `label`, so no two purposes share a key); `None` when the store is
+    /// not shared (SQLite). The store's key is made here if it has none yet.
+    pub fn shared_secret(&self, label: &[u8]) -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
+        use hmac::{Hmac, Mac};
+        let mut fresh = [0u8; 32];
+        rand::rngs::OsRng.try_fill_bytes(&mut fresh).map_err(|_| Error::Invalid("no random bytes".into()))?;
+        let stored = self.with_store(|s| s.shared_nonce_key(&fresh));
+        fresh.fill(0);
+        let Some(mut key) = stored? else { return Ok(None) };
+        let mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).map(|m| m.chain_update(label).finalize());
+        key.fill(0);
+        let mac = mac.map_err(|_| Error::Invalid("shared key".into()))?;
+        Ok(Some(zeroize::Zeroizing::new(mac.into_bytes().into())))
+    }
+}
+
 /// Nonce counts recorded in the store: one insert per verified Digest response, and now and
 /// then a delete of the expired ones.
 #[derive(Debug)]
