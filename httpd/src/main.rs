@@ -67,8 +67,18 @@ fn tune_malloc() {
     eprintln!("wicketd: could not restart with allocator settings ({err}); continuing");
 }
 
+/// Libraries whose debug lines would carry secrets: capped at info.
+const NEVER_DEBUG: [&str; 2] = ["tokio_postgres=info", "postgres=info"];
+
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WICKET_LOG").unwrap_or_else(|_| "info".into());
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("WICKET_LOG").unwrap_or_else(|_| "info".into());
+    // The PostgreSQL client logs every statement's parameters at debug: password hashes,
+    // token hashes, keys. Never, whatever WICKET_LOG asks for.
+    for quiet in NEVER_DEBUG {
+        if let Ok(d) = quiet.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     // Under systemd the journal adds its own timestamps.
     let under_journal = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()

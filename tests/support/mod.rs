@@ -68,6 +68,17 @@ impl Env {
         }
     }
 
+    /// What `probe` answers once the store's loss has reached wicketd after
+    /// [`Env::break_store`]: at once with SQLite (every check reads the file); with
+    /// PostgreSQL once wicketd's listening connection has seen its end (wicketd trusts its
+    /// last word for at most 1.5 s), polled for `want` up to [`servers::STARTUP`].
+    pub fn once_broken<T: PartialEq>(&self, want: &T, mut probe: impl FnMut() -> T) -> T {
+        if self.pg.is_some() {
+            poll(servers::STARTUP, || Some(probe()).filter(|got| got == want));
+        }
+        probe()
+    }
+
     /// Runs `wicket --db STORE ARGS` with `stdin` piped in.
     pub fn wicket(&self, args: &[&str], stdin: &str) -> Output {
         let store = self.store_arg();

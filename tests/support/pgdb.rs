@@ -28,13 +28,13 @@ impl PgDb {
         Some(Self { server, name, url })
     }
 
-    /// Closes the database to new connections and ends every session on it: whatever
-    /// needs the store from now on fails.
+    /// Closes the database to new connections and ends every session on it (waiting for
+    /// each to be gone): whatever needs the store from now on fails.
     pub fn close(&self) {
         admin(&self.server, &format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false", self.name));
         admin(
             &self.server,
-            &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'", self.name),
+            &format!("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{}'", self.name),
         );
     }
 

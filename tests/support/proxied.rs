@@ -163,6 +163,7 @@ pub fn assert_guarded(b: &Backends, p: &Proxy) {
 
     // The store becomes unreadable: 503 reaches the client.
     b.env.break_store();
+    b.env.once_broken(&503, || p.curl("app", "/x", &["-u", "alice:pw-alice"]).status);
     let r = p.curl("app", "/x", &["-u", "alice:pw-alice"]);
     assert_eq!(r.status, 503, "{r:?}\n{}", logs());
     if p.retry_after {
