@@ -50,6 +50,36 @@ fn factor_key(user: &str) -> String {
     format!("f:{}", canonical_name(user))
 }
 
+/// The keys a second factor is counted under: the account's (when known), the origin's and
+/// the account's second-factor key.
+fn factor_keys(user: Option<&str>, ctx: &Context) -> Vec<String> {
+    let mut keys = ctx.throttle_keys(user);
+    keys.extend(user.map(factor_key));
+    keys
+}
+
+/// Passkeys meet the throttle codes do. The fronts check the assertion themselves (it needs
+/// the ceremony's challenge) and tell the throttle around it.
+impl Authenticator {
+    /// How long to wait when `user`'s second factor (or, with `None`, a passwordless sign-in
+    /// from this origin) is locked out; `None` when it may be tried.
+    pub fn factor_locked(&self, user: Option<&str>, ctx: &Context) -> Option<Duration> {
+        self.throttle.locked(&factor_keys(user, ctx))
+    }
+
+    /// A refused passkey of `user` (`None`: a credential no account has) counts like a wrong
+    /// code; the delay to wait before answering.
+    pub fn factor_failed(&self, user: Option<&str>, ctx: &Context) -> Duration {
+        self.throttle.record_failure(&factor_keys(user, ctx))
+    }
+
+    /// An accepted passkey clears the account's counts, as a right code does.
+    pub fn factor_accepted(&self, user: &str) {
+        self.throttle.record_success(&user_key(user));
+        self.throttle.record_success(&factor_key(user));
+    }
+}
+
 impl Authenticator {
     /// Checks a second-factor code of `user` (as `backend` names it, the name a successful
     /// first factor resolved to) in the store of the local backend, where every backend's
@@ -72,8 +102,7 @@ impl Authenticator {
         ctx: &Context,
         check: impl FnOnce() -> Result<Verified>,
     ) -> CodeOutcome {
-        let mut keys = ctx.throttle_keys(Some(user));
-        keys.push(factor_key(user));
+        let keys = factor_keys(Some(user), ctx);
         let event = |outcome: &'static str, backend: &str| {
             let mut e = AuditEvent::new(ctx, "totp", user, &Decision::Unknown, backend);
             e.outcome = outcome;
@@ -99,8 +128,7 @@ impl Authenticator {
         };
         let (outcome, delay) = match verified {
             Verified::Code | Verified::RecoveryCode { .. } => {
-                self.throttle.record_success(&user_key(user));
-                self.throttle.record_success(&factor_key(user));
+                self.factor_accepted(user);
                 (if verified == Verified::Code { "accepted" } else { "recovery_code" }, Duration::ZERO)
             }
             Verified::Wrong => ("wrong_code", self.throttle.record_failure(&keys)),
@@ -215,5 +243,30 @@ mod tests {
         let o = fx.auth.verify_code("erin", "ldap", &right, &ctx);
         assert!(matches!(o.decision, CodeDecision::Unavailable(_)), "{o:?}");
         assert!(!o.accepted());
+    }
+
+    #[test]
+    fn refused_passkeys_count_with_wrong_codes_and_lock_the_factor() {
+        let fx = fixture();
+        let secret = enrol(&fx, "carol");
+        let ctx = Context::http(Some([192, 0, 2, 9].into()), "POST", "/login/passkey");
+        assert_eq!(fx.auth.factor_locked(Some("carol"), &ctx), None);
+        assert_eq!(fx.auth.factor_failed(Some("carol"), &ctx), Duration::from_secs(1));
+        assert_eq!(fx.auth.factor_failed(Some("Carol "), &ctx), Duration::from_secs(1), "any spelling");
+        // The third failure is a wrong code: one count for both.
+        let wrong = fx.auth.verify_code("carol", "ldap", &wrong_at(&secret, T0, 0), &ctx);
+        assert_eq!(wrong.decision, CodeDecision::Checked(Verified::Wrong));
+        assert!(fx.auth.factor_locked(Some("carol"), &ctx).is_some());
+        let right = otp::totp_at_step(&secret, otp::time_step(T0, 30), 6);
+        assert!(matches!(fx.auth.verify_code("carol", "ldap", &right, &ctx).decision, CodeDecision::Throttled(_)));
+        // A passwordless attempt from the same origin meets the origin's count.
+        assert!(fx.auth.factor_locked(None, &ctx).is_some());
+        // Another origin may still try another account.
+        let elsewhere = Context::http(Some([198, 51, 100, 7].into()), "POST", "/login/passkey");
+        assert_eq!(fx.auth.factor_locked(Some("dave"), &elsewhere), None);
+        // After the lockout an accepted passkey clears the account's counts.
+        fx.clock.advance(301);
+        fx.auth.factor_accepted("carol");
+        assert_eq!(fx.auth.factor_locked(Some("carol"), &elsewhere), None);
     }
 }

@@ -314,3 +314,67 @@ async fn login(fx: &Fx) -> (String, String) {
     let pre = cookie_pair(&r, "wicket_csrf").unwrap_or_else(|| panic!("pre-login cookie"));
     (pre, body_text(r).await)
 }
+
+#[tokio::test]
+async fn refused_passkeys_are_throttled_like_codes() {
+    let fx = passkey_portal();
+    let (pair, _, _) = sign_in(&fx, "").await;
+    let a = authenticator();
+    assert_eq!(register(&fx, &pair, &a).await.status(), StatusCode::OK);
+    // Another key under the same credential id: every signature is wrong.
+    let forger = Authenticator { id: a.id.clone(), ..authenticator() };
+    let forged = |html: &str, n: u32| {
+        let challenge = data(html, "challenge");
+        assertion_form(html, &challenge, &forger.assert(&challenge, n))
+    };
+    for n in 1..=4 {
+        let (pre, html) = password(&fx).await;
+        let r = post(&fx, "/login/passkey", &pre, forged(&html, n)).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    // Two pages open; the fifth refusal on one locks the other out.
+    let (pre, html) = password(&fx).await;
+    let (pre2, html2) = password(&fx).await;
+    assert_eq!(post(&fx, "/login/passkey", &pre, forged(&html, 5)).await.status(), StatusCode::UNAUTHORIZED);
+    let challenge = data(&html2, "challenge");
+    let r = post(&fx, "/login/passkey", &pre2, assertion_form(&html2, &challenge, &a.assert(&challenge, 1))).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(cookie_pair(&r, "wicket_session").is_none());
+    assert!(body_text(r).await.contains("Too many attempts"));
+    // Like wrong codes, they lock the account's password too.
+    let (pre, token) = login_form(&fx).await;
+    let r = post_login(&fx, &pre, &format!("username=alice&password=pw-alice&csrf={}", enc(&token))).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // After the lockout it signs in.
+    fx.clock.advance(3600);
+    let (pre, html) = password(&fx).await;
+    let challenge = data(&html, "challenge");
+    let r = post(&fx, "/login/passkey", &pre, assertion_form(&html, &challenge, &a.assert(&challenge, 1))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn refused_passwordless_passkeys_are_throttled() {
+    let fx = fixture_with(&format!("{SESSION}inactivity = \"1h\"\nexpiry = \"2h\"\n[webauthn]\npasswordless = true\n"));
+    let (pair, _, _) = sign_in(&fx, "").await;
+    let a = authenticator();
+    assert_eq!(register(&fx, &pair, &a).await.status(), StatusCode::OK);
+    let forger = Authenticator { id: a.id.clone(), ..authenticator() };
+    let attempt = |html: &str, who: &Authenticator, n: u32| {
+        let challenge = data(html, "challenge");
+        format!("csrf={}&challenge={challenge}&{}", enc(&hidden(html, "csrf")), who.assert(&challenge, n))
+    };
+    for n in 1..=5 {
+        let (pre, html) = login(&fx).await;
+        let r = post(&fx, "/login/passkey-only", &pre, attempt(&html, &forger, n)).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let (pre, html) = login(&fx).await;
+    let r = post(&fx, "/login/passkey-only", &pre, attempt(&html, &a, 1)).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(cookie_pair(&r, "wicket_session").is_none());
+    fx.clock.advance(3600);
+    let (pre, html) = login(&fx).await;
+    let r = post(&fx, "/login/passkey-only", &pre, attempt(&html, &a, 2)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}

@@ -12,7 +12,7 @@
 //! account signing in; the counter moves by a compare-and-set in the store. A counter that
 //! did not move forward is refused and logged as a possible cloned authenticator.
 
-use super::passkey_ceremony::{issue_challenge, passkeys_of, relying_party, take_challenge, with_store};
+use super::passkey_ceremony::{THROTTLED, issue_challenge, passkeys_of, relying_party, take_challenge, with_store};
 use super::second_factor::{is_enrolled, upgrade};
 use super::totp::{Pending, PendingPost, expired_sign_in, pending_binding, read_pending};
 use super::*;
@@ -89,7 +89,11 @@ fn second_factor_page(
         credentials: &credentials,
     };
     let page = SecondFactorPage { user: &id.name, get, code_action, error };
-    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let status = match error {
+        None => StatusCode::OK,
+        Some(THROTTLED) => StatusCode::TOO_MANY_REQUESTS,
+        Some(_) => StatusCode::UNAUTHORIZED,
+    };
     portal.page(status, pk::second_factor(&portal.brand(), &page))
 }
 
@@ -106,6 +110,12 @@ pub(super) async fn check_assertion(
     const EXPIRED: &str = "The passkey request expired. Please try again.";
     const REFUSED: &str = "That passkey was not accepted. Try again or use another one.";
     let rp = relying_party(portal).ok_or(UNAVAILABLE)?;
+    // Under the throttle a code meets: the account, the origin, the second factor.
+    let auth = &portal.rt.auth;
+    if auth.factor_locked(Some(&id.name), ctx).is_some() {
+        portal.app.audit(&portal_event(ctx, &id.name, "throttled", &id.backend));
+        return Err(THROTTLED);
+    }
     let challenge = form.get(fields::CHALLENGE).unwrap_or_default();
     let challenge = take_challenge(&challenge, ceremony, binding, portal.now).ok_or(EXPIRED)?;
     let field = |name| form.get(name).and_then(|v| URL_SAFE_NO_PAD.decode(v.trim_end_matches('=')).ok());
@@ -115,6 +125,7 @@ pub(super) async fn check_assertion(
         field(fields::AUTHENTICATOR_DATA),
         field(fields::SIGNATURE),
     ) else {
+        tokio::time::sleep(auth.factor_failed(Some(&id.name), ctx)).await;
         return Err(REFUSED);
     };
     let (name, backend, now) = (id.name.clone(), id.backend.clone(), portal.now);
@@ -136,6 +147,7 @@ pub(super) async fn check_assertion(
     match checked {
         Ok(Ok(passkey)) => {
             tracing::debug!("portal: passkey '{passkey}' of {} accepted", id.name);
+            auth.factor_accepted(&id.name);
             Ok(())
         }
         Ok(Err(why)) => {
@@ -152,6 +164,7 @@ pub(super) async fn check_assertion(
                 "passkey_refused"
             };
             portal.app.audit(&portal_event(ctx, &id.name, outcome, &id.backend));
+            tokio::time::sleep(auth.factor_failed(Some(&id.name), ctx)).await;
             Err(REFUSED)
         }
         Err(e) => {

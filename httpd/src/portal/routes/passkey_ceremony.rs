@@ -10,6 +10,9 @@ use std::sync::{LazyLock, Mutex};
 use wicket_core::config::RelyingPartyConfig;
 use wicket_core::store::PasskeyRecord;
 
+/// What a locked-out passkey attempt is told (answered 429), like a code or a password.
+pub(super) const THROTTLED: &str = "Too many attempts. Please wait a moment and try again.";
+
 /// How long a challenge stays good (seconds).
 pub(super) const CHALLENGE_TTL: i64 = 300;
 

@@ -7,7 +7,7 @@
 //! The form carries the sign-in form's token (bound to the pre-login cookie) and the
 //! challenge issued with that page (bound to the same cookie, single use).
 
-use super::passkey_ceremony::{relying_party, take_challenge, with_store};
+use super::passkey_ceremony::{THROTTLED, relying_party, take_challenge, with_store};
 use super::*;
 use crate::portal::pages::passkey::fields;
 use base64::Engine as _;
@@ -39,6 +39,12 @@ pub(super) async fn post<B: FormBody>(
         return portal.login_page(StatusCode::FORBIDDEN, &fresh, Some(msg), "", &rd);
     };
     let again = |status, msg: &str| portal.login_page(status, &prelogin, Some(msg), "", &rd);
+    // Under the throttle a password meets: the origin first (the account is not known yet).
+    let auth = &portal.rt.auth;
+    if auth.factor_locked(None, ctx).is_some() {
+        app.audit(&portal_event(ctx, "-", "throttled", "local"));
+        return again(StatusCode::TOO_MANY_REQUESTS, THROTTLED);
+    }
     let challenge = form.get(fields::CHALLENGE).unwrap_or_default();
     let Some(challenge) = take_challenge(&challenge, "passwordless", &prelogin, portal.now) else {
         return again(StatusCode::BAD_REQUEST, "The passkey request expired. Please try again.");
@@ -50,6 +56,7 @@ pub(super) async fn post<B: FormBody>(
         field(fields::AUTHENTICATOR_DATA),
         field(fields::SIGNATURE),
     ) else {
+        tokio::time::sleep(auth.factor_failed(None, ctx)).await;
         return again(StatusCode::BAD_REQUEST, REFUSED);
     };
     let now = portal.now;
@@ -91,6 +98,7 @@ pub(super) async fn post<B: FormBody>(
                 tracing::info!("portal: passwordless passkey refused: {why}");
             }
             app.audit(&portal_event(ctx, &who, outcome, "local"));
+            tokio::time::sleep(auth.factor_failed(Some(who.as_str()).filter(|w| *w != "-"), ctx)).await;
             return again(StatusCode::UNAUTHORIZED, REFUSED);
         }
         Err(e) => {
@@ -98,5 +106,11 @@ pub(super) async fn post<B: FormBody>(
             return again(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable right now. Please try again later.");
         }
     };
+    // The account's own count (a password guessed at, codes refused) holds here too.
+    if auth.factor_locked(Some(&id.name), ctx).is_some() {
+        app.audit(&portal_event(ctx, &id.name, "throttled", "local"));
+        return again(StatusCode::TOO_MANY_REQUESTS, THROTTLED);
+    }
+    auth.factor_accepted(&id.name);
     finish_sign_in(app, portal, cookies, ctx, &id, false, &rd, 2).await
 }
