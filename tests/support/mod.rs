@@ -130,16 +130,10 @@ impl Env {
 
     /// The names of the stored users, sorted.
     pub fn user_names(&self) -> Vec<String> {
-        const Q: &str = "SELECT name FROM users ORDER BY name";
-        if let Some(pg) = &self.pg {
-            return pg.query_all(Q).unwrap_or_else(|e| panic!("the user names: {e}"));
-        }
-        if !self.db.exists() {
+        if self.pg.is_none() && !self.db.exists() {
             return Vec::new();
         }
-        let db = self.sql();
-        let mut stmt = db.prepare(Q).unwrap_or_else(|e| panic!("{e}"));
-        stmt.query_map([], |r| r.get(0)).and_then(Iterator::collect).unwrap_or_else(|e| panic!("the user names: {e}"))
+        self.query_texts("SELECT name FROM users ORDER BY name")
     }
 
     /// The `[store]` section naming this test's store (its other keys at their defaults).

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use rand::RngCore;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use zeroize::Zeroizing;
 
 /// How often (clock seconds) one instance forgets the counts of expired nonces.
 const PURGE_EVERY_SECS: i64 = 60;
@@ -17,33 +18,30 @@ impl LocalBackend {
     /// The store's shared nonce key and a replay record in the store, or `None` when the
     /// store is not shared (SQLite). The key is made here if the store has none yet.
     pub fn shared_digest(self: &Arc<Self>) -> Result<Option<(NonceKey, Arc<dyn SharedNonceRecord>)>> {
-        let mut fresh = [0u8; 32];
-        rand::rngs::OsRng.try_fill_bytes(&mut fresh).map_err(|_| Error::Invalid("no random bytes".into()))?;
-        let stored = self.with_store(|s| s.shared_nonce_key(&fresh));
-        fresh.fill(0);
-        let Some(mut bytes) = stored? else { return Ok(None) };
-        let key = NonceKey::from_bytes(bytes);
-        bytes.fill(0);
+        let Some(key) = self.shared_key()? else { return Ok(None) };
         let record = StoreNonces { local: Arc::clone(self), next_purge: AtomicI64::new(i64::MIN) };
-        Ok(Some((key, Arc::new(record))))
+        Ok(Some((NonceKey::from_bytes(*key), Arc::new(record))))
     }
-}
 
-impl LocalBackend {
     /// A 32-byte secret every instance on a shared store derives alike (HMAC-SHA256 of the
     /// store's key over `label`, so no two purposes share a key); `None` when the store is
     /// not shared (SQLite). The store's key is made here if it has none yet.
-    pub fn shared_secret(&self, label: &[u8]) -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
+    pub fn shared_secret(&self, label: &[u8]) -> Result<Option<Zeroizing<[u8; 32]>>> {
         use hmac::{Hmac, Mac};
-        let mut fresh = [0u8; 32];
-        rand::rngs::OsRng.try_fill_bytes(&mut fresh).map_err(|_| Error::Invalid("no random bytes".into()))?;
-        let stored = self.with_store(|s| s.shared_nonce_key(&fresh));
-        fresh.fill(0);
-        let Some(mut key) = stored? else { return Ok(None) };
-        let mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).map(|m| m.chain_update(label).finalize());
-        key.fill(0);
-        let mac = mac.map_err(|_| Error::Invalid("shared key".into()))?;
-        Ok(Some(zeroize::Zeroizing::new(mac.into_bytes().into())))
+        let Some(key) = self.shared_key()? else { return Ok(None) };
+        let mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key.as_ref())
+            .map_err(|_| Error::Invalid("shared key".into()))?
+            .chain_update(label)
+            .finalize();
+        Ok(Some(Zeroizing::new(mac.into_bytes().into())))
+    }
+
+    /// The key kept in a shared store (made from fresh random bytes by the first to ask);
+    /// `None` when the store is not shared.
+    fn shared_key(&self) -> Result<Option<Zeroizing<[u8; 32]>>> {
+        let mut fresh = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.try_fill_bytes(fresh.as_mut()).map_err(|_| Error::Invalid("no random bytes".into()))?;
+        Ok(self.with_store(|s| s.shared_nonce_key(&fresh))?.map(Zeroizing::new))
     }
 }
 
