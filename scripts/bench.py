@@ -1239,20 +1239,20 @@ def parse_args() -> argparse.Namespace:
     return o
 
 
-def main() -> int:
-    opts = parse_args()
-    # SIGTERM unwinds like Ctrl-C, so that the finally below stops everything.
+def run_bench(prefix: str, keep_tmp: bool, make, body, close=None) -> int:
+    """The frame every bench runs in: SIGTERM and Ctrl-C unwind, a temporary directory,
+    `make(tmp, procs)` builds the bench and `body(bench)` returns its report (printed on
+    stdout); every process started is stopped at the end, then `close(bench)` runs; on a
+    failure the servers' last log lines go to stderr. Exit status: 0, 1 on a failure or an
+    INVALID measurement (`bench.invalid`), 130 on Ctrl-C."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     procs = Processes()
-    tmp = Path(tempfile.mkdtemp(prefix="wicket-bench."))
-    bench = Bench(opts, tmp, procs)
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    bench = make(tmp, procs)
     failed = False  # a failure (not an interruption): show what the servers said
     try:
-        ensure_tools()
-        bench.setup()
-        bench.measure()
-        print(render(bench))
+        print(body(bench))
     except BenchError as e:
         failed = True
         print(f"bench: FAILED: {e}", file=sys.stderr)
@@ -1264,14 +1264,15 @@ def main() -> int:
         failed = True
         raise
     finally:
-        bench.rss.done.set()
         procs.stop_all()
+        if close:
+            close(bench)
         if failed:
             for f in sorted(tmp.glob("**/*.log")):
                 if f.stat().st_size:
                     print(f"--- last lines of {f}", file=sys.stderr)
                     print("\n".join(f.read_text(errors="replace").splitlines()[-15:]), file=sys.stderr)
-        if opts.keep_tmp:
+        if keep_tmp:
             print(f"bench: kept {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -1279,6 +1280,19 @@ def main() -> int:
         print("\nbench: some measurements are INVALID (see the warnings above)", file=sys.stderr)
         return 1
     return 0
+
+
+def main() -> int:
+    opts = parse_args()
+
+    def body(bench: Bench) -> str:
+        ensure_tools()
+        bench.setup()
+        bench.measure()
+        return render(bench)
+
+    return run_bench("wicket-bench.", opts.keep_tmp, lambda tmp, procs: Bench(opts, tmp, procs), body,
+                     close=lambda bench: bench.rss.done.set())
 
 
 if __name__ == "__main__":

@@ -30,11 +30,9 @@ import argparse
 import datetime
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,11 +51,11 @@ from bench import (  # noqa: E402  (the shared helpers of scripts/bench.py)
     rand,
     release_binaries,
     reported_port,
+    run_bench,
     run,
     sign_in,
     tool_version,
     wait_until,
-    warn,
 )
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -297,8 +295,6 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     opts = parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     for tool in ("nginx", "wrk", "runuser"):
         if not shutil.which(tool):
             print(f"bench: {tool} missing (scripts/test.sh installs what this needs)", file=sys.stderr)
@@ -306,38 +302,16 @@ def main() -> int:
     if not (PG_BIN / "initdb").exists():
         print(f"bench: {PG_BIN}/initdb missing (Debian's postgresql)", file=sys.stderr)
         return 1
-    procs = Processes()
-    tmp = Path(tempfile.mkdtemp(prefix="wicket-bench-pg."))
-    bench = Bench(opts, tmp, procs)
-    failed = False
-    try:
+
+    def body(bench: Bench) -> str:
         bench.setup()
         t0 = datetime.datetime.now()
         bench.throughput()
         bench.login_costs()
-        print(bench.report((datetime.datetime.now() - t0).total_seconds()))
-    except BenchError as e:
-        failed = True
-        print(f"bench: FAILED: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("bench: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        procs.stop_all()
-        bench.stop_postgres()
-        if failed:
-            for f in sorted(tmp.glob("**/*.log")):
-                if f.stat().st_size:
-                    warn(f"last lines of {f}:\n" + "\n".join(f.read_text(errors="replace").splitlines()[-15:]))
-        if opts.keep_tmp:
-            print(f"bench: kept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    if bench.invalid:
-        print("\nbench: some measurements are INVALID (see the warnings above)", file=sys.stderr)
-        return 1
-    return 0
+        return bench.report((datetime.datetime.now() - t0).total_seconds())
+
+    return run_bench("wicket-bench-pg.", opts.keep_tmp, lambda tmp, procs: Bench(opts, tmp, procs), body,
+                     close=Bench.stop_postgres)
 
 
 if __name__ == "__main__":

@@ -32,11 +32,9 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,6 +51,7 @@ from bench import (  # noqa: E402  (the shared helpers of scripts/bench.py)
     parse_wrk,
     rand,
     release_binaries,
+    run_bench,
     run,
     wait_until,
     warn,
@@ -360,42 +359,20 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     opts = parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     names = opts.only or list(PROXIES)
     missing = [n for n in ["wrk", "nginx"] + [PROXIES[n].binary for n in names] if not shutil.which(n)]
     if missing:
         print(f"bench: missing {' '.join(missing)} (scripts/test.sh installs the proxies; apt-get install wrk "
               "nginx-light)", file=sys.stderr)
         return 1
-    procs = Processes()
-    tmp = Path(tempfile.mkdtemp(prefix="wicket-bench-proxies."))
-    bench = Bench(opts, tmp, procs)
-    failed = False
-    try:
+
+    def body(bench: Bench) -> str:
         bench.setup()
         for n in names:
-            bench.measure(PROXIES[n](tmp, procs, bench.taken))
-        print(bench.report())
-    except BenchError as e:
-        failed = True
-        print(f"bench: FAILED: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("bench: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        procs.stop_all()
-        if failed:
-            for f in sorted(tmp.glob("**/*.log")):
-                if f.stat().st_size:
-                    print(f"--- last lines of {f}", file=sys.stderr)
-                    print("\n".join(f.read_text(errors="replace").splitlines()[-15:]), file=sys.stderr)
-        if opts.keep_tmp:
-            print(f"bench: kept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if bench.invalid else 0
+            bench.measure(PROXIES[n](bench.tmp, bench.procs, bench.taken))
+        return bench.report()
+
+    return run_bench("wicket-bench-proxies.", opts.keep_tmp, lambda tmp, procs: Bench(opts, tmp, procs), body)
 
 
 if __name__ == "__main__":
