@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod caddy;
+pub mod envoy;
 pub mod nss;
 pub mod pam;
 pub mod pgdb;
