@@ -14,7 +14,9 @@
 
 use super::passkey_ceremony::{THROTTLED, issue_challenge, passkeys_of, relying_party, take_challenge, with_store};
 use super::second_factor::{is_enrolled, upgrade};
-use super::totp::{Pending, PendingPost, expired_sign_in, pending_binding, read_pending};
+use super::totp::{
+    Pending, PendingPost, StepUpPost, expired_sign_in, pending_binding, read_pending, read_step_up, step_up_expired,
+};
 use super::*;
 use crate::portal::pages::passkey::{self as pk, GetOptions, SecondFactorPage, fields};
 use crate::portal::pages::totp::{self as tp, UNAVAILABLE};
@@ -236,19 +238,11 @@ pub(super) async fn post_step_up<B: FormBody>(
     ctx: &Context,
     body: B,
 ) -> Response<Body> {
-    let Some(form) = read_form(body).await else {
-        return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+    let StepUpPost { form, rd, id, hash, .. } = match read_step_up(portal, cookies, ctx, body).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let rd = form.get(field::RD).unwrap_or_default();
-    let Some((id, hash)) = portal.signed_in(cookies, ctx).await else {
-        return portal.see_other("/login");
-    };
-    let token = form.get(field::CSRF).unwrap_or_default();
-    let checked =
-        csrf::verify(portal.key, Purpose::StepUp, Binding::Session(hash.as_bytes()), &token, portal.now, FORM_MAX_AGE);
-    let (Ok(()), Some(rp)) = (checked, relying_party(portal)) else {
-        return portal.error(StatusCode::FORBIDDEN, "Not verified", "The form expired. Please go back and try again.");
-    };
+    let Some(rp) = relying_party(portal) else { return step_up_expired(portal) };
     if let Err(msg) = check_assertion(portal, ctx, &id, "step_up", &hash, &form).await {
         let passkeys = passkeys_of(portal, &id).await.unwrap_or_default();
         return step_up_with(portal, &rp, &passkeys, &id, &hash, &rd, Some(msg)).await;

@@ -241,6 +241,47 @@ pub(super) async fn step_up_page(portal: &Portal<'_>, cookies: &Cookies, ctx: &C
     }
 }
 
+/// A step-up form, read and checked.
+pub(super) struct StepUpPost {
+    pub form: Form,
+    pub rd: String,
+    pub token: String,
+    pub id: Identity,
+    /// The session's hash, which the form's token is bound to.
+    pub hash: String,
+}
+
+/// Reads a step-up form from a signed-in browser and checks its token against the session;
+/// an unreadable form, no session (to the sign-in page) or a token that does not hold gets
+/// its answer as `Err`.
+pub(super) async fn read_step_up<B: FormBody>(
+    portal: &Portal<'_>,
+    cookies: &Cookies,
+    ctx: &Context,
+    body: B,
+) -> Result<StepUpPost, Response<Body>> {
+    let Some(form) = read_form(body).await else {
+        return Err(portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read."));
+    };
+    let rd = form.get(field::RD).unwrap_or_default();
+    let Some((id, hash)) = portal.signed_in(cookies, ctx).await else {
+        return Err(portal.see_other("/login"));
+    };
+    let token = form.get(field::CSRF).unwrap_or_default();
+    let checked =
+        csrf::verify(portal.key, Purpose::StepUp, Binding::Session(hash.as_bytes()), &token, portal.now, FORM_MAX_AGE);
+    if let Err(e) = checked {
+        tracing::debug!("portal: step-up form refused: {e}");
+        return Err(step_up_expired(portal));
+    }
+    Ok(StepUpPost { form, rd, token, id, hash })
+}
+
+/// The answer to a step-up form whose token does not hold.
+pub(super) fn step_up_expired(portal: &Portal<'_>) -> Response<Body> {
+    portal.error(StatusCode::FORBIDDEN, "Not verified", "The form expired. Please go back and try again.")
+}
+
 /// `POST /login/step-up`: a right code turns the session into a two-factor one under a
 /// fresh id, and the browser goes on to `rd`.
 pub(super) async fn post_step_up<B: FormBody>(
@@ -250,20 +291,10 @@ pub(super) async fn post_step_up<B: FormBody>(
     ctx: &Context,
     body: B,
 ) -> Response<Body> {
-    let Some(form) = read_form(body).await else {
-        return portal.error(StatusCode::PAYLOAD_TOO_LARGE, "Form not accepted", "The form could not be read.");
+    let StepUpPost { form, rd, token, id, .. } = match read_step_up(portal, cookies, ctx, body).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let rd = form.get(field::RD).unwrap_or_default();
-    let Some((id, hash)) = portal.signed_in(cookies, ctx).await else {
-        return portal.see_other("/login");
-    };
-    let token = form.get(field::CSRF).unwrap_or_default();
-    let checked =
-        csrf::verify(portal.key, Purpose::StepUp, Binding::Session(hash.as_bytes()), &token, portal.now, FORM_MAX_AGE);
-    if let Err(e) = checked {
-        tracing::debug!("portal: step-up form refused: {e}");
-        return portal.error(StatusCode::FORBIDDEN, "Not verified", "The form expired. Please go back and try again.");
-    }
     let code = form.get(CODE).unwrap_or_default();
     let again = |status, msg: &str| code_page(portal, status, tp::STEP_UP_PATH, &token, "", &rd, &id.name, Some(msg));
     if code.trim().is_empty() {
